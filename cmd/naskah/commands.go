@@ -1,0 +1,6 @@
+package main
+
+// commandTable is the list of subcommands. Each lives in its own file.
+func commandTable() []namedCommand {
+	return []namedCommand{}
+}
