@@ -1,0 +1,492 @@
+package bleve
+
+import (
+	"cmp"
+	"html"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	bv "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/bpom/naskah/search"
+)
+
+// Expansion bounds: a query word stands for at most this many indexed
+// terms, so a short prefix or a fuzzy word in a large vocabulary costs a
+// bounded number of posting-list walks. The most frequent terms are kept.
+const (
+	maxFuzzyTerms  = 16
+	maxPrefixTerms = 16
+	minPrefixRunes = 3 // shorter last words match whole words only: "pe" would expand to half the dictionary
+
+	boostExact  = 1.0
+	boostPrefix = 0.7
+	boostTypo1  = 0.5
+	boostTypo2  = 0.3
+
+	// Boosts on the small per-field indexes, added on top of the match in fieldAll.
+	boostTitle   = 3.0
+	boostNumber  = 3.0
+	boostPartner = 2.0
+
+	maxFacetValues = 100 // Meilisearch's default maxValuesPerFacet
+)
+
+// word is one analyzed query word.
+type word struct {
+	term   string
+	prefix bool // the last word, typed without a trailing space: also matches completions
+}
+
+func (i *Index) analyzer() analysis.Analyzer {
+	return i.idx.Mapping().AnalyzerNamed(analyzerName)
+}
+
+func parseWords(a analysis.Analyzer, text string) []word {
+	var ws []word
+	for _, tok := range a.Analyze([]byte(text)) {
+		ws = append(ws, word{term: string(tok.Term)})
+	}
+	if n := len(ws); n > 0 && !strings.HasSuffix(text, " ") && utf8.RuneCountInString(ws[n-1].term) >= minPrefixRunes {
+		ws[n-1].prefix = true
+	}
+	return ws
+}
+
+// slot is one position of the query: the words typed (matched with typos
+// and prefix) or any synonym of them (matched exactly).
+type slot struct {
+	words    []word
+	synonyms [][]string
+}
+
+func slots(ws []word) []slot {
+	var out []slot
+	for k := 0; k < len(ws); {
+		n := min(search.MaxSynonymWords, len(ws)-k)
+		for ; n > 0; n-- {
+			terms := make([]string, n)
+			for j := range n {
+				terms[j] = ws[k+j].term
+			}
+			if syn := search.SynonymsOf(terms); syn != nil {
+				out = append(out, slot{words: ws[k : k+n], synonyms: syn})
+				break
+			}
+		}
+		if n == 0 {
+			n = 1
+			out = append(out, slot{words: ws[k : k+1]})
+		}
+		k += n
+	}
+	return out
+}
+
+// expTerm is one indexed term a query word stands for.
+type expTerm struct {
+	term  string
+	count uint64
+	boost float64
+}
+
+// matcher knows the indexed terms a query matched, for snippets.
+type matcher struct {
+	a     analysis.Analyzer
+	terms map[string]bool
+}
+
+// expand returns the indexed terms w matches in fieldAll: itself, words
+// within its typo budget (same first letter, as a first-letter typo costs
+// two in Meilisearch) and, for a prefix word, completions.
+func expand(r index.IndexReader, w word, synonym bool) ([]expTerm, error) {
+	best := map[string]expTerm{}
+	add := func(t string, count uint64, boost float64) {
+		if e, ok := best[t]; !ok || e.boost < boost {
+			best[t] = expTerm{t, count, boost}
+		}
+	}
+	budget := search.TypoBudget(utf8.RuneCountInString(w.term))
+	if synonym {
+		budget = 0
+	}
+	var fuzzy []expTerm
+	if budget == 0 {
+		d, err := r.FieldDictRange(fieldAll, []byte(w.term), []byte(w.term))
+		if err != nil {
+			return nil, err
+		}
+		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
+			add(e.Term, e.Count, boostExact)
+		}
+		d.Close()
+	} else if fr, ok := r.(index.IndexReaderFuzzy); ok {
+		_, size := utf8.DecodeRuneInString(w.term)
+		d, err := fr.FieldDictFuzzy(fieldAll, w.term, budget, w.term[:size])
+		if err != nil {
+			return nil, err
+		}
+		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
+			b := boostExact
+			switch {
+			case e.Term == w.term:
+			case e.EditDistance <= 1:
+				b = boostTypo1
+			default:
+				b = boostTypo2
+			}
+			fuzzy = append(fuzzy, expTerm{e.Term, e.Count, b})
+		}
+		d.Close()
+		slices.SortFunc(fuzzy, func(x, y expTerm) int {
+			return cmp.Or(cmp.Compare(y.boost, x.boost), cmp.Compare(y.count, x.count), strings.Compare(x.term, y.term))
+		})
+		for _, e := range fuzzy[:min(len(fuzzy), maxFuzzyTerms)] {
+			add(e.term, e.count, e.boost)
+		}
+	}
+	if w.prefix && !synonym {
+		d, err := r.FieldDictPrefix(fieldAll, []byte(w.term))
+		if err != nil {
+			return nil, err
+		}
+		var pre []expTerm
+		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
+			pre = append(pre, expTerm{e.Term, e.Count, boostPrefix})
+		}
+		d.Close()
+		slices.SortFunc(pre, func(x, y expTerm) int {
+			return cmp.Or(cmp.Compare(y.count, x.count), strings.Compare(x.term, y.term))
+		})
+		for _, e := range pre[:min(len(pre), maxPrefixTerms)] {
+			add(e.term, e.count, e.boost)
+		}
+	}
+	out := make([]expTerm, 0, len(best))
+	for _, e := range best {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(x, y expTerm) int { return strings.Compare(x.term, y.term) })
+	return out, nil
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	q := query.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+func disjunction(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+func conjunction(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// buildRequest turns q into a bleve request. It returns a nil request when
+// a query word matches no indexed term: with every word required, nothing
+// can match, and bleve need not run.
+func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error) {
+	a := i.analyzer()
+	m := &matcher{a: a, terms: map[string]bool{}}
+	var must, should []query.Query
+	if ss := slots(parseWords(a, q.Text)); len(ss) > 0 {
+		adv, err := i.idx.Advanced()
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			return nil, nil, err
+		}
+		defer r.Close()
+		for _, s := range ss {
+			var alts []query.Query
+			// the words as typed
+			var conj []query.Query
+			for _, w := range s.words {
+				ex, err := expand(r, w, false)
+				if err != nil {
+					return nil, nil, err
+				}
+				if len(ex) == 0 {
+					conj = nil
+					break
+				}
+				var ors []query.Query
+				for _, e := range ex {
+					m.terms[e.term] = true
+					ors = append(ors, termQuery(fieldAll, e.term, e.boost))
+					should = append(should,
+						termQuery(search.FieldTitle, e.term, boostTitle*e.boost),
+						termQuery(search.FieldPartnerName, e.term, boostPartner*e.boost),
+						termQuery(search.FieldNumber, e.term, boostNumber*e.boost))
+				}
+				conj = append(conj, disjunction(ors))
+			}
+			if conj != nil {
+				alts = append(alts, conjunction(conj))
+			}
+			// synonyms, exactly
+		syn:
+			for _, ph := range s.synonyms {
+				var conj []query.Query
+				for _, t := range ph {
+					ex, err := expand(r, word{term: t}, true)
+					if err != nil {
+						return nil, nil, err
+					}
+					if len(ex) == 0 {
+						continue syn
+					}
+					conj = append(conj, termQuery(fieldAll, t, boostExact))
+				}
+				for _, t := range ph {
+					if len(ph) == 1 || utf8.RuneCountInString(t) > 3 { // don't mark "of" or "dan" everywhere
+						m.terms[t] = true
+					}
+					should = append(should, termQuery(search.FieldTitle, t, boostTitle))
+				}
+				alts = append(alts, conjunction(conj))
+			}
+			if len(alts) == 0 {
+				return nil, m, nil
+			}
+			must = append(must, disjunction(alts))
+		}
+	}
+
+	var filters []query.Query
+	for _, f := range search.FilterFields { // fixed order: same query, same plan
+		vs := q.Filters[f]
+		if vs == nil {
+			continue
+		}
+		var ors []query.Query
+		for _, v := range vs {
+			ors = append(ors, termQuery(f, v, 1))
+		}
+		if len(ors) == 0 {
+			return nil, m, nil // a field that must be one of no values
+		}
+		filters = append(filters, disjunction(ors))
+	}
+	if q.Type != "" {
+		filters = append(filters, termQuery(search.FieldType, q.Type, 1))
+	}
+	if len(q.Units) > 0 {
+		var ors []query.Query
+		for _, u := range q.Units {
+			ors = append(ors, termQuery(search.FieldUnit, u, 1))
+		}
+		filters = append(filters, disjunction(ors))
+	}
+	if q.YearFrom != 0 || q.YearTo != 0 {
+		var lo, hi *float64
+		t := true
+		if q.YearFrom != 0 {
+			v := float64(q.YearFrom)
+			lo = &v
+		}
+		if q.YearTo != 0 {
+			v := float64(q.YearTo)
+			hi = &v
+		}
+		r := query.NewNumericRangeInclusiveQuery(lo, hi, &t, &t)
+		r.SetField(fieldYear)
+		filters = append(filters, r)
+	}
+	if !q.ExpiresBefore.IsZero() {
+		v := float64(q.ExpiresBefore.Unix())
+		f := false
+		r := query.NewNumericRangeInclusiveQuery(nil, &v, nil, &f)
+		r.SetField(fieldExpiresAt)
+		filters = append(filters, r)
+	}
+
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	if len(must) > 0 {
+		bq.AddMust(must...)
+		if len(should) > 0 {
+			bq.AddShould(should...)
+		}
+	} else {
+		bq.AddMust(query.NewMatchAllQuery())
+	}
+	if len(filters) > 0 {
+		bq.AddFilter(conjunction(filters))
+	}
+
+	req := bv.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
+	req.Fields = []string{fieldSrc}
+	if q.Highlight {
+		req.Fields = append(req.Fields, fieldTextStore)
+	}
+	switch q.Sort {
+	case search.SortRelevance:
+		req.SortBy([]string{"-_score", "_id"})
+	case search.SortSigned:
+		req.SortByCustom(numericSort(fieldSignedAt, true))
+	case search.SortUpdated:
+		req.SortByCustom(numericSort(fieldUpdatedAt, true))
+	case search.SortTitle:
+		req.SortBy([]string{fieldTitleSort, "_id"})
+	}
+	if q.Sort != search.SortRelevance {
+		req.Score = "none" // scores would be computed and thrown away
+	}
+	for _, f := range q.Facets {
+		req.AddFacet(f, bv.NewFacetRequest(f, maxFacetValues))
+	}
+	return req, m, nil
+}
+
+func numericSort(field string, desc bool) bsearch.SortOrder {
+	return bsearch.SortOrder{
+		&bsearch.SortField{Field: field, Type: bsearch.SortFieldAsNumber, Desc: desc, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortDocID{},
+	}
+}
+
+// facets converts bleve's facet results, with an empty list for a facet
+// that counted nothing.
+func facets(q search.Query, fr bsearch.FacetResults) map[string][]search.FacetCount {
+	if len(q.Facets) == 0 {
+		return nil
+	}
+	out := make(map[string][]search.FacetCount, len(q.Facets))
+	for _, f := range q.Facets {
+		fc := []search.FacetCount{}
+		if r, ok := fr[f]; ok && r.Terms != nil {
+			for _, t := range r.Terms.Terms() {
+				if t.Term != "" {
+					fc = append(fc, search.FacetCount{Value: t.Term, Count: t.Count})
+				}
+			}
+		}
+		search.SortFacetCounts(fc)
+		out[f] = fc
+	}
+	return out
+}
+
+// Snippet shape: up to maxFragments fragments of the text, each about
+// fragmentWords words either side of a match.
+const (
+	maxFragments  = 3
+	fragmentWords = 12
+	chunkBytes    = 4096 // text is analyzed a chunk at a time and only until the fragments are found
+)
+
+func (m *matcher) snippets(d *search.Doc, text string) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range []struct{ name, value string }{
+		{search.FieldTitle, d.Title}, {search.FieldNumber, d.Number}, {search.FieldPartnerName, d.PartnerName},
+	} {
+		if s, ok := m.markAll(f.value); ok {
+			out[f.name] = []string{s}
+		}
+	}
+	if fr := m.fragments(text); len(fr) > 0 {
+		out[search.FieldText] = fr
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+type span struct{ start, end int }
+
+func (m *matcher) matches(s string, base int, toks analysis.TokenStream) (all []span, hits []int) {
+	for _, t := range toks {
+		if m.terms[string(t.Term)] {
+			hits = append(hits, len(all))
+		}
+		all = append(all, span{base + t.Start, base + t.End})
+	}
+	return all, hits
+}
+
+func (m *matcher) markAll(s string) (string, bool) {
+	if s == "" || len(m.terms) == 0 {
+		return "", false
+	}
+	toks, hits := m.matches(s, 0, m.a.Analyze([]byte(s)))
+	if len(hits) == 0 {
+		return "", false
+	}
+	return render(s, toks, hits, 0, len(s)), true
+}
+
+// render escapes s[from:to] and wraps the hit tokens in <mark>.
+func render(s string, toks []span, hits []int, from, to int) string {
+	var b strings.Builder
+	at := from
+	for _, h := range hits {
+		t := toks[h]
+		if t.start < from || t.end > to {
+			continue
+		}
+		b.WriteString(html.EscapeString(s[at:t.start]))
+		b.WriteString(search.HighlightStart)
+		b.WriteString(html.EscapeString(s[t.start:t.end]))
+		b.WriteString(search.HighlightEnd)
+		at = t.end
+	}
+	b.WriteString(html.EscapeString(s[at:to]))
+	return b.String()
+}
+
+func (m *matcher) fragments(text string) []string {
+	if text == "" || len(m.terms) == 0 {
+		return nil
+	}
+	var frags []string
+	// Analyze chunk by chunk, cut at a space so no word is split.
+	for base := 0; base < len(text) && len(frags) < maxFragments; {
+		end := min(len(text), base+chunkBytes)
+		if end < len(text) {
+			if sp := strings.LastIndexByte(text[base:end], ' '); sp > 0 {
+				end = base + sp
+			}
+		}
+		chunk := text[base:end]
+		toks, hits := m.matches(text, base, m.a.Analyze([]byte(chunk)))
+		for k := 0; k < len(hits) && len(frags) < maxFragments; {
+			lo := max(0, hits[k]-fragmentWords)
+			hi := min(len(toks)-1, hits[k]+fragmentWords)
+			// take every hit that falls inside this window into the same fragment
+			j := k + 1
+			for j < len(hits) && hits[j] <= hi {
+				hi = min(len(toks)-1, hits[j]+fragmentWords)
+				j++
+			}
+			from, to := toks[lo].start, toks[hi].end
+			s := render(text, toks, hits[k:j], from, to)
+			if lo > 0 || base > 0 {
+				s = "…" + s
+			}
+			if hi < len(toks)-1 || end < len(text) {
+				s += "…"
+			}
+			frags = append(frags, strings.TrimSpace(s))
+			k = j
+		}
+		base = end
+	}
+	return frags
+}
