@@ -1,0 +1,246 @@
+package pdftest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/internal/devca"
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
+)
+
+// PKI is a test CA with officials' signers, and optionally a TSA and an
+// OCSP responder on loopback.
+type PKI struct {
+	CA    *devca.CA
+	Roots *x509.CertPool
+
+	mu      sync.Mutex
+	revoked map[string]time.Time // serial (hex) → revocation time
+}
+
+// MustPKI returns a new test CA.
+func MustPKI(tb testing.TB) *PKI {
+	tb.Helper()
+	ca, err := devca.NewCA("Naskah Test CA", time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	return &PKI{CA: ca, Roots: roots, revoked: map[string]time.Time{}}
+}
+
+// CAPEM returns the CA certificate in PEM.
+func (p *PKI) CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CA.Cert.Raw})
+}
+
+// MustSigner issues a signing certificate for name; ocspURL (may be empty)
+// goes into its Authority Information Access.
+func (p *PKI) MustSigner(tb testing.TB, name, title, ocspURL string) *pdf.Signer {
+	tb.Helper()
+	spec := devca.Spec{CommonName: name, Title: title, Organization: "Badan Pengawas Obat dan Makanan", Country: "ID"}
+	if ocspURL != "" {
+		spec.OCSPServer = []string{ocspURL}
+	}
+	cert, key, err := p.CA.Issue(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &pdf.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{p.CA.Cert}, Name: name, Title: title}
+}
+
+// Revoke marks cert revoked for the OCSP responder.
+func (p *PKI) Revoke(cert *x509.Certificate, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.revoked[cert.SerialNumber.Text(16)] = at
+}
+
+// MustTSA starts an RFC 3161 timestamp authority on loopback, its
+// certificate issued by the CA, and returns its URL.
+func (p *PKI) MustTSA(tb testing.TB) string {
+	tb.Helper()
+	cert, key, err := p.CA.Issue(devca.Spec{CommonName: "Naskah Test TSA", TSA: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req, err := timestamp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ts := timestamp.Timestamp{
+			HashAlgorithm:     req.HashAlgorithm,
+			HashedMessage:     req.HashedMessage,
+			Time:              time.Now().UTC().Truncate(time.Second),
+			Nonce:             req.Nonce,
+			Policy:            []int{1, 3, 6, 1, 4, 1, 99999, 1},
+			Ordering:          false,
+			Accuracy:          time.Second,
+			Qualified:         false,
+			AddTSACertificate: req.Certificates,
+		}
+		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/timestamp-reply")
+		w.Write(resp)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// MustOCSP starts an OCSP responder on loopback that answers for every
+// certificate the CA issued (good unless Revoke was called) and returns
+// its URL. The CA signs the responses itself.
+func (p *PKI) MustOCSP(tb testing.TB) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body []byte
+		var err error
+		if r.Method == http.MethodGet {
+			body, err = base64.StdEncoding.DecodeString(strings.TrimPrefix(r.URL.Path, "/"))
+		} else {
+			body, err = io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		now := time.Now().UTC().Truncate(time.Minute)
+		tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
+		p.mu.Lock()
+		if at, ok := p.revoked[req.SerialNumber.Text(16)]; ok {
+			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
+		}
+		p.mu.Unlock()
+		resp, err := ocsp.CreateResponse(p.CA.Cert, p.CA.Cert, tmpl, p.CA.Key)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/ocsp-response")
+		w.Write(resp)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Forge returns a certificate that looks like cert (same subject, issuer
+// name and serial, same DER length) but carries another key and is signed
+// by a look-alike CA: swapped into a signature, it must make it invalid.
+func (p *PKI) Forge(tb testing.TB, cert *x509.Certificate) *x509.Certificate {
+	tb.Helper()
+	for range 200 {
+		rogue, err := devca.NewCA(p.CA.Cert.Subject.CommonName, time.Now())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tmpl := *cert
+		tmpl.SerialNumber = new(big.Int).Set(cert.SerialNumber)
+		_, key, err := rogue.Issue(devca.Spec{CommonName: "x"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		der, err := x509.CreateCertificate(rand.Reader, &tmpl, rogue.Cert, key.Public(), rogue.Key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(der) == len(cert.Raw) && !bytes.Equal(der, cert.Raw) {
+			forged, err := x509.ParseCertificate(der)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return forged
+		}
+	}
+	tb.Fatal("could not forge a certificate of the same length")
+	return nil
+}
+
+// PdfsigResult is what poppler's pdfsig says about a file.
+type PdfsigResult struct {
+	Output  string
+	Valid   int // "Signature is Valid" count
+	Trusted int // "Certificate is Trusted" count
+	Total   int // signatures listed
+}
+
+// AllGood reports whether pdfsig found n signatures, all valid and trusted.
+func (r PdfsigResult) AllGood(n int) bool { return r.Total == n && r.Valid == n && r.Trusted == n }
+
+// NSSDB is an NSS database in a temp dir trusting the CA, for pdfsig.
+type NSSDB string
+
+// MustNSSDB creates an NSS database trusting the CA (certutil).
+func (p *PKI) MustNSSDB(tb testing.TB) NSSDB {
+	tb.Helper()
+	certutil := RequireTool(tb, "certutil")
+	dir := tb.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, p.CAPEM(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + dir, "--empty-password"},
+		{"-A", "-d", "sql:" + dir, "-n", "naskah-ca", "-t", "CT,C,C", "-i", ca},
+	} {
+		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			tb.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return NSSDB(dir)
+}
+
+// MustPdfsig runs pdfsig on data with the NSS database.
+func (db NSSDB) MustPdfsig(tb testing.TB, data []byte) PdfsigResult {
+	tb.Helper()
+	pdfsig := RequireTool(tb, "pdfsig")
+	f, err := os.CreateTemp(tb.TempDir(), "*.pdf")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.Write(data)
+	f.Close()
+	// pdfsig exits non-zero for invalid signatures or none: that is
+	// information, not a test failure.
+	out, _ := exec.Command(pdfsig, "-nssdir", "sql:"+string(db), f.Name()).CombinedOutput()
+	s := string(out)
+	return PdfsigResult{
+		Output:  s,
+		Valid:   strings.Count(s, "Signature Validation: Signature is Valid"),
+		Trusted: strings.Count(s, "Certificate Validation: Certificate is Trusted"),
+		Total:   strings.Count(s, "Signature #"),
+	}
+}

@@ -1,0 +1,330 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bpom/naskah"
+	pdfreader "github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
+	"github.com/digitorus/pdfsign/sign"
+	"golang.org/x/crypto/ocsp"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Signer is one official's signing identity. Key is a crypto.Signer so an
+// HSM (PKCS#11) or a remote signing service fits in place of a keystore.
+type Signer struct {
+	Key         crypto.Signer
+	Certificate *x509.Certificate
+	Chain       []*x509.Certificate // intermediates (and optionally the root), nearest first
+	Name, Title string
+}
+
+// oidTitle is the X.520 title attribute, where the official's position
+// ("Kepala Badan") is kept in the certificate.
+var oidTitle = asn1.ObjectIdentifier{2, 5, 4, 12}
+
+// LoadPKCS12 opens an official's PKCS#12 keystore. A wrong passphrase is
+// EFORBIDDEN; a file that is not a keystore is EINVALID. The passphrase is
+// neither kept nor part of any error.
+func LoadPKCS12(p12 []byte, passphrase string) (*Signer, error) {
+	key, cert, chain, err := pkcs12.DecodeChain(p12, passphrase)
+	if errors.Is(err, pkcs12.ErrIncorrectPassword) {
+		return nil, naskah.Errorf(naskah.EFORBIDDEN, "the keystore passphrase is wrong: enter the passphrase that came with your signing certificate")
+	}
+	if err != nil {
+		return nil, naskah.WrapError(naskah.EINVALID, err, "the keystore is not a valid PKCS#12 (.p12/.pfx) file with one key and its certificate: export it again from your certificate authority")
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, naskah.Errorf(naskah.EINVALID, "the keystore's private key (%T) cannot sign: use an RSA or ECDSA key", key)
+	}
+	s := &Signer{Key: signer, Certificate: cert, Chain: chain, Name: cert.Subject.CommonName}
+	for _, n := range cert.Subject.Names {
+		if n.Type.Equal(oidTitle) {
+			s.Title, _ = n.Value.(string)
+		}
+	}
+	return s, nil
+}
+
+// SignOptions are the per-signature settings. Page is 1-based (0 means the
+// last page, where signature blocks usually are); Rect is the visible
+// box [llx lly urx ury] in points. Timeout bounds the whole call including
+// the TSA and revocation requests (default 30s).
+type SignOptions struct {
+	Reason, Location, ContactInfo string
+	Visible                       bool
+	Page                          int
+	Rect                          [4]float64
+	TSAURL                        string
+	Timeout                       time.Duration
+	Now                           func() time.Time
+	EmbedRevocation               bool
+}
+
+// DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
+const DefaultSignTimeout = 30 * time.Second
+
+// Sign adds an approval signature to data as an incremental update: the
+// bytes of data are kept as they are, so earlier signatures stay valid.
+// Stamp before signing: any later rewrite breaks the signature.
+func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte, error) {
+	if err := checkSigner(s); err != nil {
+		return nil, err
+	}
+	if err := checkHeader(data); err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	signingTime := now()
+	if err := checkValidity(s.Certificate, signingTime); err != nil {
+		return nil, err
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSignTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	sd := signData(ctx, s, opts, signingTime)
+	if opts.Visible && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
+		return nil, naskah.Errorf(naskah.EINVALID, "the visible signature box %v is empty: give lower-left and upper-right corners in points", opts.Rect)
+	}
+
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	// pdfsign's TSA client has no timeout and takes no context, so the
+	// call runs aside and we stop waiting when ctx ends. The goroutine
+	// then ends with the TSA's connection; its result is dropped.
+	go func() {
+		var out []byte
+		err := recovered("sign", func() error {
+			var err error
+			out, err = signBytes(data, sd)
+			return err
+		})
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, signError(ctx, r.err, opts.TSAURL)
+		}
+		return r.out, nil
+	case <-ctx.Done():
+		if opts.TSAURL != "" {
+			return nil, naskah.WrapError(naskah.EUNAVAILABLE, ctx.Err(), "the timestamp authority %s did not answer in time: try again, or ask the administrator to check the TSA", opts.TSAURL)
+		}
+		return nil, canceled(ctx.Err())
+	}
+}
+
+// signBytes is the pdfsign call itself, on bytes in memory.
+func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
+	rd := bytes.NewReader(data)
+	rdr, err := pdfreader.NewReader(rd, int64(len(data)))
+	if err != nil {
+		return nil, naskah.WrapError(naskah.EINVALID, err, "the PDF cannot be read for signing: it is damaged; upload it again")
+	}
+	if sd.Appearance.Page == 0 {
+		sd.Appearance.Page = uint32(max(1, rdr.NumPage()))
+	}
+	var out bytes.Buffer
+	// pdfsign writes the input, the update and a signature placeholder
+	// (~40 KB with a timestamp): growing once avoids copies of the file.
+	out.Grow(len(data) + 64<<10)
+	if err := sign.Sign(rd, &out, rdr, int64(len(data)), sd); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// signData maps our options onto pdfsign's.
+func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time) sign.SignData {
+	name := strings.TrimSpace(s.Name)
+	if name == "" {
+		name = s.Certificate.Subject.CommonName
+	}
+	if t := strings.TrimSpace(s.Title); t != "" {
+		// The visible appearance shows only /Name: the title goes with it.
+		name += ", " + t
+	}
+	chain := append([]*x509.Certificate{s.Certificate}, s.Chain...)
+	sd := sign.SignData{
+		Signature: sign.SignDataSignature{
+			CertType: sign.ApprovalSignature,
+			Info: sign.SignDataSignatureInfo{
+				Name:        name,
+				Location:    opts.Location,
+				Reason:      opts.Reason,
+				ContactInfo: opts.ContactInfo,
+				Date:        at,
+			},
+		},
+		Signer:            s.Key,
+		DigestAlgorithm:   crypto.SHA256,
+		Certificate:       s.Certificate,
+		CertificateChains: [][]*x509.Certificate{chain},
+		TSA:               sign.TSA{URL: opts.TSAURL},
+		Appearance: sign.Appearance{
+			Visible:     opts.Visible,
+			Page:        uint32(max(0, opts.Page)),
+			LowerLeftX:  opts.Rect[0],
+			LowerLeftY:  opts.Rect[1],
+			UpperRightX: opts.Rect[2],
+			UpperRightY: opts.Rect[3],
+		},
+	}
+	if opts.EmbedRevocation {
+		sd.RevocationFunction = revocationFetcher(ctx)
+	}
+	return sd
+}
+
+func checkSigner(s *Signer) error {
+	if s == nil || s.Key == nil || s.Certificate == nil {
+		return naskah.Errorf(naskah.EINVALID, "no signing key and certificate were given: load the official's keystore first")
+	}
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	if pub, ok := s.Key.Public().(equaler); !ok || !pub.Equal(s.Certificate.PublicKey) {
+		return naskah.Errorf(naskah.EINVALID, "the signing key does not belong to the certificate of %q: use the keystore issued with that certificate", s.Certificate.Subject.CommonName)
+	}
+	return nil
+}
+
+// checkValidity refuses to sign with a certificate outside its validity:
+// the signature would be untrusted from the start.
+func checkValidity(c *x509.Certificate, at time.Time) error {
+	if at.Before(c.NotBefore) {
+		return naskah.Errorf(naskah.EFORBIDDEN, "the signing certificate of %q is valid only from %s: wait, or check the clock", c.Subject.CommonName, c.NotBefore.Format(time.DateOnly))
+	}
+	if at.After(c.NotAfter) {
+		return naskah.Errorf(naskah.EFORBIDDEN, "the signing certificate of %q expired on %s: ask the certificate authority for a new one", c.Subject.CommonName, c.NotAfter.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// signError translates a pdfsign failure.
+func signError(ctx context.Context, err error, tsa string) error {
+	var ne *naskah.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return canceled(ctx.Err())
+	}
+	msg := err.Error()
+	switch {
+	case tsa != "" && strings.Contains(msg, "timestamp"):
+		return naskah.WrapError(naskah.EUNAVAILABLE, err, "the timestamp authority %s refused or failed the request: try again, or ask the administrator to check the TSA", tsa)
+	case strings.Contains(msg, "revocation"):
+		return naskah.WrapError(naskah.EUNAVAILABLE, err, "the certificate's revocation status could not be fetched: try again later")
+	default:
+		return naskah.WrapError(naskah.EINVALID, err, "the PDF could not be signed: it may be damaged; export it to PDF again and retry")
+	}
+}
+
+// revocationFetcher returns pdfsign's revocation hook with our HTTP client:
+// pdfsign's default uses http.Get without a timeout. A revoked signing
+// certificate stops the signing.
+func revocationFetcher(ctx context.Context) sign.RevocationFunction {
+	client := &http.Client{Timeout: 10 * time.Second}
+	return func(cert, issuer *x509.Certificate, i *revocation.InfoArchival) error {
+		if issuer == nil {
+			return nil // a root: nothing above it to ask
+		}
+		if len(cert.OCSPServer) > 0 {
+			body, err := fetchOCSP(ctx, client, cert, issuer)
+			if err != nil {
+				return err
+			}
+			return i.AddOCSP(body)
+		}
+		if len(cert.CRLDistributionPoints) > 0 {
+			body, err := httpGet(ctx, client, cert.CRLDistributionPoints[0], 16<<20)
+			if err != nil {
+				return fmt.Errorf("revocation: crl %s: %w", cert.CRLDistributionPoints[0], err)
+			}
+			crl, err := x509.ParseRevocationList(body)
+			if err != nil {
+				return fmt.Errorf("revocation: crl %s: %w", cert.CRLDistributionPoints[0], err)
+			}
+			if err := crl.CheckSignatureFrom(issuer); err != nil {
+				return fmt.Errorf("revocation: crl %s: %w", cert.CRLDistributionPoints[0], err)
+			}
+			for _, e := range crl.RevokedCertificateEntries {
+				if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+					return naskah.Errorf(naskah.EFORBIDDEN, "the certificate of %q was revoked on %s: it can no longer sign", cert.Subject.CommonName, e.RevocationTime.Format(time.DateOnly))
+				}
+			}
+			return i.AddCRL(body)
+		}
+		return nil
+	}
+}
+
+// fetchOCSP asks cert's OCSP responder for its status and returns the
+// response to embed, refusing a revoked certificate.
+func fetchOCSP(ctx context.Context, client *http.Client, cert, issuer *x509.Certificate) ([]byte, error) {
+	url := cert.OCSPServer[0]
+	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		return nil, fmt.Errorf("revocation: ocsp request: %w", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
+	if err != nil {
+		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	hreq.Header.Set("Content-Type", "application/ocsp-request")
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	r, err := ocsp.ParseResponseForCert(body, cert, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	if r.Status == ocsp.Revoked {
+		return nil, naskah.Errorf(naskah.EFORBIDDEN, "the certificate of %q was revoked on %s: it can no longer sign", cert.Subject.CommonName, r.RevokedAt.Format(time.DateOnly))
+	}
+	return body, nil
+}
+
+func httpGet(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %s", resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
+}
