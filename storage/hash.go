@@ -30,6 +30,12 @@ func NewHashReader(r io.Reader, key string, size int64, want string) *HashReader
 	return &HashReader{r: r, h: sha256.New(), size: size, want: want, key: key}
 }
 
+// NewSizeReader is NewHashReader without hashing, for when the backend
+// computes the SHA-256 itself; Sum returns "".
+func NewSizeReader(r io.Reader, key string, size int64) *HashReader {
+	return &HashReader{r: r, size: size, key: key}
+}
+
 func (h *HashReader) Read(p []byte) (int, error) {
 	if h.err != nil {
 		return 0, h.err
@@ -38,7 +44,9 @@ func (h *HashReader) Read(p []byte) (int, error) {
 		p = p[:h.size-h.n]
 	}
 	n, err := h.r.Read(p)
-	h.h.Write(p[:n])
+	if h.h != nil {
+		h.h.Write(p[:n])
+	}
 	h.n += int64(n)
 	if h.size >= 0 && h.n == h.size {
 		// Known size reached: probe for excess bytes, then check the sum.
@@ -78,10 +86,23 @@ func (h *HashReader) check() error {
 }
 
 // Sum returns the lowercase hex SHA-256 of the bytes read so far.
-func (h *HashReader) Sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
+func (h *HashReader) Sum() string {
+	if h.h == nil {
+		return ""
+	}
+	return hex.EncodeToString(h.h.Sum(nil))
+}
 
 // N returns the number of bytes read so far.
 func (h *HashReader) N() int64 { return h.n }
+
+// Err returns the error that ended the stream, nil if none yet or it ended well.
+func (h *HashReader) Err() error {
+	if h.err == io.EOF {
+		return nil
+	}
+	return h.err
+}
 
 // Done reports whether the stream ended with the right size and checksum.
 func (h *HashReader) Done() bool { return h.err == io.EOF }
