@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -13,7 +15,6 @@ import (
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/pipeline/pdf"
 	"github.com/bpom/naskah/pipeline/pdf/pdftest"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 )
 
 // fixture is one test CA with a TSA, an OCSP responder and an NSS database
@@ -170,13 +171,212 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
+func TestTwoSigners(t *testing.T) {
+	f := mustFixture(t)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait, pdftest.Portrait))
+	first := MustSign(t, in, f.kepala, pdf.SignOptions{Reason: "Persetujuan BPOM", Location: "Jakarta", Visible: true, Page: 2, Rect: [4]float64{60, 80, 260, 130}})
+	second := MustSign(t, first, f.mitra, pdf.SignOptions{Reason: "Approval", Location: "Madrid", Visible: true, Page: 2, Rect: [4]float64{340, 80, 540, 130}, TSAURL: f.tsa, EmbedRevocation: true})
+	if !bytes.HasPrefix(second, first) {
+		t.Fatal("second signature rewrote the first: want an incremental update")
+	}
+	rep := MustVerify(t, second, f.verifyOp)
+	if !rep.Valid {
+		t.Fatalf("got invalid, want valid: %+v", rep)
+	}
+	if got, want := len(rep.Signatures), 2; got != want {
+		t.Fatalf("got %d signatures, want %d", got, want)
+	}
+	if s := rep.Signatures[0]; s.CoversWholeFile || s.AppendedBytes != int64(len(second)-len(first))+1 && s.AppendedBytes != int64(len(second)-len(first)) {
+		t.Errorf("first signature: got covers=%v appended=%d, want false and ~%d", s.CoversWholeFile, s.AppendedBytes, len(second)-len(first))
+	}
+	if s := rep.Signatures[1]; !s.CoversWholeFile || !strings.HasPrefix(s.SignerName, f.mitra.Name) {
+		t.Errorf("second signature: got %q covers=%v, want %q covering the file", s.SignerName, s.CoversWholeFile, f.mitra.Name)
+	}
+	if ps := f.mustNSS(t).MustPdfsig(t, second); !ps.AllGood(2) {
+		t.Errorf("pdfsig: got not all valid and trusted, want both:\n%s", ps.Output)
+	}
+}
+
+// TestTamper changes signed files in the ways an attacker or a careless
+// pipeline would; both our Verify and pdfsig must reject each.
+func TestTamper(t *testing.T) {
+	f := mustFixture(t)
+	signed := MustSign(t, MustStampForSigning(t, pdftest.PDF(pdftest.Portrait)), f.kepala, pdf.SignOptions{Reason: "Persetujuan"})
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, b []byte) []byte
+	}{
+		{"byte flipped in signed range", func(t *testing.T, b []byte) []byte {
+			b = bytes.Clone(b)
+			b[len(b)/4] ^= 0x01
+			return b
+		}},
+		{"incremental update appended", func(t *testing.T, b []byte) []byte { return pdftest.AppendUpdate(b) }},
+		{"stamp applied after signing", func(t *testing.T, b []byte) []byte {
+			out, err := pdf.StampUncontrolledCopy(context.Background(), b, pdf.CopyMarks{Who: "Penyusup", When: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}},
+		{"certificate swapped", func(t *testing.T, b []byte) []byte {
+			forged := f.pki.Forge(t, f.kepala.Certificate)
+			old := []byte(hex.EncodeToString(f.kepala.Certificate.Raw))
+			if bytes.Count(b, old) != 1 {
+				t.Fatalf("got %d copies of the certificate in the file, want 1", bytes.Count(b, old))
+			}
+			return bytes.Replace(b, old, []byte(hex.EncodeToString(forged.Raw)), 1)
+		}},
+	}
+	if rep := MustVerify(t, signed, f.verifyOp); !rep.Valid {
+		t.Fatalf("untampered: got invalid, want valid: %+v", rep)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := tt.tamper(t, signed)
+			rep, err := pdf.Verify(context.Background(), bad, f.verifyOp)
+			if err != nil {
+				t.Fatalf("verify: got %v, want a report", err)
+			}
+			if rep.Valid {
+				t.Errorf("verify: got valid, want invalid: %+v", rep)
+			}
+			if testing.Verbose() {
+				t.Logf("problems: %q", rep.Problems)
+				for _, s := range rep.Signatures {
+					t.Logf("signature problems: %q (appended %d)", s.Problems, s.AppendedBytes)
+				}
+			}
+			ps := f.mustNSS(t).MustPdfsig(t, bad)
+			if ps.AllGood(1) {
+				t.Errorf("pdfsig: got valid, trusted and whole, want not:\n%s", ps.Output)
+			}
+		})
+	}
+}
+
+func TestVerifyUntrustedRoots(t *testing.T) {
+	f := mustFixture(t)
+	signed := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{})
+	other := pdftest.MustPKI(t)
+	for _, tt := range []struct {
+		name string
+		opts pdf.VerifyOptions
+	}{
+		{"no roots", pdf.VerifyOptions{}},
+		{"another CA", pdf.VerifyOptions{Roots: other.Roots}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := MustVerify(t, signed, tt.opts)
+			if rep.Valid || rep.Signatures[0].Trusted || !rep.Signatures[0].DigestIntact {
+				t.Errorf("got valid=%v trusted=%v intact=%v, want false, false, true", rep.Valid, rep.Signatures[0].Trusted, rep.Signatures[0].DigestIntact)
+			}
+		})
+	}
+}
+
+func TestVerifyUnsigned(t *testing.T) {
+	rep := MustVerify(t, pdftest.PDF(), pdf.VerifyOptions{})
+	if rep.Valid || len(rep.Problems) == 0 {
+		t.Errorf("got valid=%v problems=%q, want invalid with a problem", rep.Valid, rep.Problems)
+	}
+}
+
+func TestSignErrors(t *testing.T) {
+	f := mustFixture(t)
+	in := pdftest.PDF()
+	expired := *f.kepala
+	expiredCert := *f.kepala.Certificate
+	expiredCert.NotAfter = time.Now().Add(-time.Hour)
+	expired.Certificate = &expiredCert
+	revoked := f.pki.MustSigner(t, "Revoked Official", "Kepala", f.ocsp)
+	f.pki.Revoke(revoked.Certificate, time.Now().Add(-time.Hour))
+	tests := []struct {
+		name   string
+		data   []byte
+		signer *pdf.Signer
+		opts   pdf.SignOptions
+		code   string
+	}{
+		{"no signer", in, nil, pdf.SignOptions{}, naskah.EINVALID},
+		{"not a pdf", []byte("hello"), f.kepala, pdf.SignOptions{}, naskah.EINVALID},
+		{"broken pdf", in[:len(in)/2], f.kepala, pdf.SignOptions{}, naskah.EINVALID},
+		{"expired certificate", in, &expired, pdf.SignOptions{}, naskah.EFORBIDDEN},
+		{"revoked certificate", in, revoked, pdf.SignOptions{EmbedRevocation: true}, naskah.EFORBIDDEN},
+		{"tsa down", in, f.kepala, pdf.SignOptions{TSAURL: "http://127.0.0.1:1/tsa"}, naskah.EUNAVAILABLE},
+		{"tsa hangs", in, f.kepala, pdf.SignOptions{TSAURL: hangingServer(t), Timeout: 300 * time.Millisecond}, naskah.EUNAVAILABLE},
+		{"empty visible box", in, f.kepala, pdf.SignOptions{Visible: true}, naskah.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := pdf.Sign(context.Background(), tt.data, tt.signer, tt.opts)
+			if got := naskah.ErrorCode(err); got != tt.code {
+				t.Errorf("got %q (%v), want %q", got, err, tt.code)
+			}
+		})
+	}
+}
+
+// hangingServer accepts requests and never answers until the test ends.
+func hangingServer(t *testing.T) string {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	return srv.URL
+}
+
+func TestLoadPKCS12(t *testing.T) {
+	dir := t.TempDir()
+	pki, err := pdf.GenerateDevPKI(dir, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(pki.Keystores), 4; got != want {
+		t.Fatalf("got %d keystores, want %d", got, want)
+	}
+	caPEM, err := os.ReadFile(pki.CACert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := pdf.LoadRoots(caPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := pdftest.PDF()
+	for _, ks := range pki.Keystores {
+		t.Run(ks.Official.ID, func(t *testing.T) {
+			p12, err := os.ReadFile(ks.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pdf.LoadPKCS12(p12, "wrong"); naskah.ErrorCode(err) != naskah.EFORBIDDEN || strings.Contains(err.Error(), ks.Passphrase) {
+				t.Errorf("wrong passphrase: got %v, want forbidden without the passphrase", err)
+			}
+			s, err := pdf.LoadPKCS12(p12, ks.Passphrase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Name != ks.Official.Name || s.Title != ks.Official.Title {
+				t.Errorf("got %q/%q, want %q/%q", s.Name, s.Title, ks.Official.Name, ks.Official.Title)
+			}
+			rep := MustVerify(t, MustSign(t, doc, s, pdf.SignOptions{Reason: "uji"}), pdf.VerifyOptions{Roots: roots})
+			if !rep.Valid {
+				t.Errorf("got invalid, want valid: %+v", rep)
+			}
+		})
+	}
+	if _, err := pdf.LoadPKCS12([]byte("junk"), "x"); naskah.ErrorCode(err) != naskah.EINVALID {
+		t.Errorf("junk keystore: got %v, want invalid", err)
+	}
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	fixTB.close()
 	os.Exit(code)
 }
-
-var _ = hex.EncodeToString
-var _ = api.ReadContext
-var _ = naskah.EINVALID
-var _ = time.Now

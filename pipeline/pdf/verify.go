@@ -172,7 +172,7 @@ func (r *Report) verdict() {
 		}
 	}
 	last := r.Signatures[len(r.Signatures)-1]
-	if !last.CoversWholeFile {
+	if !last.CoversWholeFile && last.ByteRange != nil {
 		ok = false
 		r.Problems = append(r.Problems, fmt.Sprintf("%d bytes were added after the last signature: the document was changed after it was signed", last.AppendedBytes))
 	}

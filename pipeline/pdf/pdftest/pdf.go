@@ -11,6 +11,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -194,4 +196,52 @@ func (w *pdfWriter) finish(root int) []byte {
 	}
 	fmt.Fprintf(&w.buf, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", w.max+1, root, xref)
 	return w.buf.Bytes()
+}
+
+// AppendUpdate appends an incremental update to a PDF that replaces its
+// document information (/Title): a change after signing that keeps every
+// signed byte as it was.
+func AppendUpdate(data []byte) []byte {
+	tail := string(data[max(0, len(data)-4096):])
+	root := lastMatch(tail, `/Root\s+(\d+)\s+0\s+R`)
+	size := lastMatch(tail, `/Size\s+(\d+)`)
+	prev := lastMatch(tail, `startxref\s+(\d+)`)
+	var b bytes.Buffer
+	b.Write(data)
+	b.WriteString("\n")
+	obj := b.Len()
+	fmt.Fprintf(&b, "%s 0 obj\n<< /Title (Diubah setelah ditandatangani) >>\nendobj\n", size)
+	xref := b.Len()
+	if !bytes.HasPrefix(data[atoi(prev):], []byte("xref")) {
+		// The file ends in an xref stream: answer in kind, as real tools do.
+		n := atoi(size)
+		var rows bytes.Buffer
+		for _, off := range []int{obj, xref} {
+			rows.Write([]byte{1, byte(off >> 24), byte(off >> 16), byte(off >> 8), byte(off), 0, 0})
+		}
+		fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [%d 2] /Root %s 0 R /Info %d 0 R /Prev %s /Length %d >>\nstream\n",
+			n+1, n+2, n, root, n, prev, rows.Len())
+		b.Write(rows.Bytes())
+		fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
+		return b.Bytes()
+	}
+	fmt.Fprintf(&b, "xref\n0 1\n0000000000 65535 f \n%s 1\n%010d 00000 n \n", size, obj)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %s 0 R /Info %s 0 R /Prev %s >>\nstartxref\n%d\n%%%%EOF\n", atoi(size)+1, root, size, prev, xref)
+	return b.Bytes()
+}
+
+func lastMatch(s, expr string) string {
+	m := regexp.MustCompile(expr).FindAllStringSubmatch(s, -1)
+	if len(m) == 0 {
+		panic("pdftest: no " + expr + " in the PDF's tail")
+	}
+	return m[len(m)-1][1]
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }

@@ -195,10 +195,14 @@ type PdfsigResult struct {
 	Valid   int // "Signature is Valid" count
 	Trusted int // "Certificate is Trusted" count
 	Total   int // signatures listed
+	// WholeFile is true when the last signature covers the whole file.
+	WholeFile bool
 }
 
 // AllGood reports whether pdfsig found n signatures, all valid and trusted.
-func (r PdfsigResult) AllGood(n int) bool { return r.Total == n && r.Valid == n && r.Trusted == n }
+func (r PdfsigResult) AllGood(n int) bool {
+	return r.Total == n && r.Valid == n && r.Trusted == n && r.WholeFile
+}
 
 // NSSDB is an NSS database in a temp dir trusting the CA, for pdfsig.
 type NSSDB string
@@ -242,5 +246,8 @@ func (db NSSDB) MustPdfsig(tb testing.TB, data []byte) PdfsigResult {
 		Valid:   strings.Count(s, "Signature Validation: Signature is Valid"),
 		Trusted: strings.Count(s, "Certificate Validation: Certificate is Trusted"),
 		Total:   strings.Count(s, "Signature #"),
+		// pdfsig prints "Total document signed" or "Not total document
+		// signed" per signature; the last one decides.
+		WholeFile: strings.LastIndex(s, "Total document signed") > strings.LastIndex(s, "Not total document signed"),
 	}
 }
