@@ -1,0 +1,146 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/storage"
+)
+
+// Finding is one problem (or note) fsck found.
+type Finding struct {
+	AgreementID string `json:"agreement_id,omitempty"`
+	Key         string `json:"key,omitempty"`
+	Severity    string `json:"severity"` // "error" or "warning"
+	Problem     string `json:"problem"`
+}
+
+// FsckReport is what fsck found.
+type FsckReport struct {
+	Agreements int       `json:"agreements"`
+	Versions   int       `json:"versions"`
+	Pending    int       `json:"pending_index_updates"`
+	Findings   []Finding `json:"findings"`
+}
+
+// Clean reports whether fsck found no errors (warnings allowed).
+func (r *FsckReport) Clean() bool {
+	for _, f := range r.Findings {
+		if f.Severity == "error" {
+			return false
+		}
+	}
+	return true
+}
+
+// Fsck checks every record against storage: each referenced version exists
+// with its SHA-256, the audit chain verifies, the step is a possible one;
+// versions no record references (a failed action's leftovers) are warnings.
+func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
+	ids, err := e.recordIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &FsckReport{Findings: []Finding{}}
+	add := func(id, key, sev, format string, args ...any) {
+		rep.Findings = append(rep.Findings, Finding{id, key, sev, fmt.Sprintf(format, args...)})
+	}
+	for _, id := range ids {
+		a, _, err := e.Load(ctx, id)
+		if err != nil {
+			if naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+				return nil, err
+			}
+			add(id, naskah.RecordKey(id), "error", "record cannot be read: %v", err)
+			continue
+		}
+		rep.Agreements++
+		var ae *naskah.AuditError
+		if err := naskah.VerifyAudit(a.Audit); errors.As(err, &ae) {
+			add(id, "", "error", "%v", err)
+		}
+		e.checkState(a, func(format string, args ...any) { add(id, "", "error", format, args...) })
+		referenced := map[string]bool{}
+		for i := range a.Documents {
+			d := &a.Documents[i]
+			rep.Versions++
+			referenced[d.Key+"\x00"+d.VersionID] = true
+			info, err := e.Store.Stat(ctx, d.Key, storage.GetOptions{VersionID: d.VersionID})
+			if err != nil {
+				if naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+					return nil, err
+				}
+				add(id, d.Key, "error", "%s v%d (storage version %s) is missing: %v", d.Kind, d.Version, d.VersionID, err)
+				continue
+			}
+			sum := info.SHA256
+			if sum == "" {
+				data, err := e.readVersion(ctx, d)
+				if err != nil {
+					add(id, d.Key, "error", "%s v%d cannot be read: %v", d.Kind, d.Version, err)
+					continue
+				}
+				sum = sha256Hex(data)
+			}
+			if sum != d.SHA256 {
+				add(id, d.Key, "error", "%s v%d: stored SHA-256 %s, record says %s", d.Kind, d.Version, sum, d.SHA256)
+			}
+			if d.Kind.Retained() && e.Config.ArchivePeriod > 0 && info.RetainUntil.IsZero() {
+				add(id, d.Key, "error", "%s v%d is not under retention", d.Kind, d.Version)
+			}
+		}
+		// Versions stored by actions that never committed.
+		keys := map[string]bool{}
+		for _, d := range a.Documents {
+			keys[d.Key] = true
+		}
+		for _, k := range naskah.DocumentKinds() {
+			key := naskah.DocumentKey(a.ID, k)
+			vs, err := e.Store.ListVersions(ctx, key)
+			if err != nil {
+				continue
+			}
+			for _, v := range vs {
+				if !v.DeleteMarker && !referenced[key+"\x00"+v.VersionID] {
+					add(id, key, "warning", "storage version %s is not referenced by the record (left by an action that did not commit)", v.VersionID)
+				}
+			}
+		}
+	}
+	rep.Pending, _ = e.Pending(ctx)
+	return rep, nil
+}
+
+// checkState reports impossible states of a record.
+func (e *Engine) checkState(a *naskah.Agreement, bad func(format string, args ...any)) {
+	switch a.Status {
+	case naskah.StatusActive:
+		if naskah.LookupStep(a.Step) == nil {
+			bad("active at unknown step %q", a.Step)
+		} else if naskah.LookupStep(a.Step).Process != a.Process {
+			bad("step %s is not in process %s", a.Step, a.Process)
+		}
+		if cur := a.Current(); cur == nil || cur.Step != a.Step {
+			bad("active at %s but the history has no open entry for it", a.Step)
+		}
+	case naskah.StatusCompleted:
+		if a.Step != naskah.StepDone {
+			bad("completed but at step %s", a.Step)
+		}
+		if a.Current() != nil {
+			bad("completed but a step is still open")
+		}
+	case naskah.StatusCancelled:
+	default:
+		bad("unknown status %q", a.Status)
+	}
+	for _, h := range a.History {
+		for _, r := range append(append([]naskah.DocRef{}, h.Consumed...), h.Produced...) {
+			if a.Document(r.Kind, r.Version) == nil {
+				bad("history at %s names %s, which the record does not hold", h.Step, r)
+			}
+		}
+	}
+}
