@@ -5,6 +5,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	bv "github.com/blevesearch/bleve/v2"
@@ -388,7 +389,6 @@ func facets(q search.Query, fr bsearch.FacetResults) map[string][]search.FacetCo
 const (
 	maxFragments  = 3
 	fragmentWords = 12
-	chunkBytes    = 4096 // text is analyzed a chunk at a time and only until the fragments are found
 )
 
 func (m *matcher) snippets(d *search.Doc, text string) map[string][]string {
@@ -451,42 +451,94 @@ func render(s string, toks []span, hits []int, from, to int) string {
 	return b.String()
 }
 
+// words splits s into lowercase runs of letters and digits, calling fn
+// with each word's byte span. It stands in for the analyzer on long text:
+// the unicode tokenizer costs ~50× more and snippets only need word spans.
+// (It splits "07.01" where the analyzer keeps one token; numbers are
+// highlighted in the number field, which uses the analyzer.)
+func words(s string, fn func(start, end int, lower []byte) bool) {
+	buf := make([]byte, 0, 64)
+	start := -1
+	for k := 0; k < len(s); {
+		c := s[k]
+		size := 1
+		var isWord bool
+		if c < utf8.RuneSelf {
+			isWord = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+			if isWord {
+				if start < 0 {
+					start, buf = k, buf[:0]
+				}
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[k:])
+			isWord = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+			if isWord {
+				if start < 0 {
+					start, buf = k, buf[:0]
+				}
+				buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			}
+		}
+		if !isWord && start >= 0 {
+			if !fn(start, k, buf) {
+				return
+			}
+			start = -1
+		}
+		k += size
+	}
+	if start >= 0 {
+		fn(start, len(s), buf)
+	}
+}
+
 func (m *matcher) fragments(text string) []string {
 	if text == "" || len(m.terms) == 0 {
 		return nil
 	}
-	var frags []string
-	// Analyze chunk by chunk, cut at a space so no word is split.
-	for base := 0; base < len(text) && len(frags) < maxFragments; {
-		end := min(len(text), base+chunkBytes)
-		if end < len(text) {
-			if sp := strings.LastIndexByte(text[base:end], ' '); sp > 0 {
-				end = base + sp
-			}
+	// One pass: keep the spans of the last fragmentWords words and the
+	// fragments being built; stop when maxFragments are complete.
+	var (
+		frags []string
+		toks  []span
+		hits  []int
+		open  = -1 // index in toks of the last hit of the fragment being built
+	)
+	flush := func() {
+		lo := max(0, hits[0]-fragmentWords)
+		hi := min(len(toks)-1, open+fragmentWords)
+		s := render(text, toks, hits, toks[lo].start, toks[hi].end)
+		if toks[lo].start > 0 {
+			s = "…" + s
 		}
-		chunk := text[base:end]
-		toks, hits := m.matches(text, base, m.a.Analyze([]byte(chunk)))
-		for k := 0; k < len(hits) && len(frags) < maxFragments; {
-			lo := max(0, hits[k]-fragmentWords)
-			hi := min(len(toks)-1, hits[k]+fragmentWords)
-			// take every hit that falls inside this window into the same fragment
-			j := k + 1
-			for j < len(hits) && hits[j] <= hi {
-				hi = min(len(toks)-1, hits[j]+fragmentWords)
-				j++
-			}
-			from, to := toks[lo].start, toks[hi].end
-			s := render(text, toks, hits[k:j], from, to)
-			if lo > 0 || base > 0 {
-				s = "…" + s
-			}
-			if hi < len(toks)-1 || end < len(text) {
-				s += "…"
-			}
-			frags = append(frags, strings.TrimSpace(s))
-			k = j
+		if toks[hi].end < len(text) {
+			s += "…"
 		}
-		base = end
+		frags = append(frags, s)
+		toks, hits, open = toks[hi+1:], nil, -1
+	}
+	words(text, func(start, end int, lower []byte) bool {
+		toks = append(toks, span{start, end})
+		n := len(toks) - 1
+		if m.terms[string(lower)] {
+			hits = append(hits, n)
+			open = n
+		} else if open >= 0 && n-open >= fragmentWords {
+			flush()
+		}
+		if open < 0 && len(toks) > 4*fragmentWords { // keep only the context a fragment can use
+			toks = append(toks[:0], toks[len(toks)-fragmentWords:]...)
+		}
+		return len(frags) < maxFragments
+	})
+	if open >= 0 && len(frags) < maxFragments {
+		flush()
 	}
 	return frags
 }
