@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bpom/naskah/pipeline/pdf/pdftest"
+)
+
+// runPDF runs one of pdfCommands and returns its exit status as main
+// would see it.
+func runPDF(t *testing.T, args ...string) (code int, out, errOut string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	for _, c := range pdfCommands() {
+		if c.name == args[0] {
+			err := c.run(context.Background(), args[1:], &o, &e)
+			var ee *exitError
+			switch {
+			case err == nil:
+				return 0, o.String(), e.String()
+			case errors.As(err, &ee):
+				return ee.code, o.String(), e.String() + ee.Error()
+			default:
+				return 1, o.String(), e.String() + err.Error()
+			}
+		}
+	}
+	t.Fatalf("no command %q", args[0])
+	return
+}
+
+func TestPDFCommands(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	if code, out, errOut := runPDF(t, "keys", "init", "--dir", keys); code != 0 || !strings.Contains(out, "ca.pem") {
+		t.Fatalf("keys init: got %d %q %q, want 0 listing ca.pem", code, out, errOut)
+	}
+	pass := passphraseOf(t, keys, "kepala.p12")
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, pdftest.PDF(pdftest.Portrait, pdftest.Landscape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stamped := filepath.Join(dir, "stamped.pdf")
+	signed := filepath.Join(dir, "signed.pdf")
+	ca := filepath.Join(keys, "ca.pem")
+
+	t.Setenv("NASKAH_SIGN_PASSPHRASE", pass)
+	steps := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout
+	}{
+		{"draft", []string{"stamp", "--kind", "final-draft", "--sop", "SOP-KS-01", "--number", "HK.01/1/2026", "--version", "2", "--step", "Perumusan", "-o", filepath.Join(dir, "draft.pdf"), in}, 0, ""},
+		{"stamp signing", []string{"stamp", in, "--kind", "signing", "--url", "https://naskah.pom.go.id/v/1", "--number", "HK.01/1/2026", "-o", stamped}, 0, ""},
+		{"sign", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--reason", "Persetujuan", "--location", "Jakarta", "--rect", "340,80,540,130", "-o", signed, stamped}, 0, "signed by"},
+		{"verify", []string{"verify", signed, "--roots", ca}, 0, "VALID"},
+		{"verify json", []string{"verify", "--json", "--roots", ca, signed}, 0, `"valid": true`},
+		{"verify unsigned", []string{"verify", "--roots", ca, stamped}, 1, "NOT VALID"},
+		{"verify other roots", []string{"verify", "--roots", filepath.Join("testdata", "none.pem"), signed}, 1, ""},
+		{"copy", []string{"stamp", "--kind", "copy", "--who", "Siti", "-o", filepath.Join(dir, "copy.pdf"), signed}, 0, ""},
+		{"verify copy", []string{"verify", "--roots", ca, filepath.Join(dir, "copy.pdf")}, 1, "NOT VALID"},
+		{"usage: no file", []string{"verify", "--roots", ca}, 2, ""},
+		{"usage: no roots", []string{"verify", signed}, 2, ""},
+		{"usage: bad kind", []string{"stamp", "--kind", "x", "-o", "x.pdf", in}, 2, ""},
+		{"usage: keys", []string{"keys"}, 2, ""},
+		{"not a pdf", []string{"stamp", "--kind", "copy", "--who", "x", "-o", filepath.Join(dir, "x.pdf"), ca}, 1, ""},
+	}
+	t.Setenv("NASKAH_TRUST_ROOTS", "")
+	for _, tt := range steps {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "verify other roots" {
+				other := filepath.Join(t.TempDir(), "other.pem")
+				os.WriteFile(other, pdftest.MustPKI(t).CAPEM(), 0o644)
+				tt.args[2] = other
+			}
+			code, out, errOut := runPDF(t, tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit %d with %q", code, out, errOut, tt.code, tt.want)
+			}
+			if tt.name == "verify json" {
+				var rep struct {
+					Valid      bool
+					Signatures []struct {
+						Certificate struct{ Subject string }
+					}
+				}
+				if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Certificate.Subject, "Taruna") {
+					t.Errorf("json: got %+v (%v), want one signature by Taruna", rep, err)
+				}
+			}
+		})
+	}
+
+	t.Run("wrong passphrase", func(t *testing.T) {
+		t.Setenv("NASKAH_SIGN_PASSPHRASE", "wrong")
+		code, _, errOut := runPDF(t, "sign", "--keystore", filepath.Join(keys, "kepala.p12"), "-o", filepath.Join(dir, "x.pdf"), stamped)
+		if code != 1 || !strings.Contains(errOut, "passphrase is wrong") || strings.Contains(errOut, pass) {
+			t.Errorf("got exit %d %q, want 1 saying the passphrase is wrong", code, errOut)
+		}
+	})
+}
+
+// passphraseOf reads a keystore's passphrase from keys init's list.
+func passphraseOf(t *testing.T, dir, keystore string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "passphrases.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, pass, ok := strings.Cut(line, "\t"); ok && name == keystore {
+			return pass
+		}
+	}
+	t.Fatalf("no passphrase for %s in passphrases.txt", keystore)
+	return ""
+}
