@@ -2,5 +2,5 @@ package main
 
 // commandTable is the list of subcommands. Each lives in its own file.
 func commandTable() []namedCommand {
-	return []namedCommand{sopCommand()}
+	return append([]namedCommand{sopCommand(), serveCommand(), fsckCommand(), reindexCommand()}, pdfCommands()...)
 }

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/api"
+	"github.com/bpom/naskah/pipeline"
+	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/search"
+	"github.com/bpom/naskah/search/bleve"
+	"github.com/bpom/naskah/storage"
+	"github.com/bpom/naskah/storage/local"
+	"github.com/bpom/naskah/storage/minio"
+)
+
+// Main wires the service: storage, index, engine and HTTP server. Tests
+// build one with a temp data dir and port 0 and drive it over HTTP.
+type Main struct {
+	Config Config
+	Out    io.Writer // where first-run information (demo passwords) goes
+	Logger *slog.Logger
+
+	Store  storage.Store
+	Index  search.Index
+	Engine *pipeline.Engine
+	Server *api.Server
+	Addr   string // the address actually listened on
+
+	ln     net.Listener
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Open opens storage, the index and the engine (what every command needs).
+func (m *Main) Open(ctx context.Context) error {
+	c := &m.Config
+	if m.Logger == nil {
+		m.Logger = newLogger(c.LogLevel, os.Stderr)
+	}
+	if m.Out == nil {
+		m.Out = os.Stdout
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data directory %s: %w (choose a writable NASKAH_DATA_DIR)", c.DataDir, err)
+	}
+	var err error
+	if c.MinIO.Endpoint != "" {
+		m.Store, err = minio.New(ctx, minio.Config{Endpoint: c.MinIO.Endpoint, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey,
+			Bucket: c.MinIO.Bucket, UseSSL: c.MinIO.UseSSL, Region: c.MinIO.Region})
+	} else {
+		m.Store, err = local.Open(local.Config{Dir: c.path("store")})
+	}
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	m.Index, err = openIndex(ctx, c)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	cal, err := loadCalendar(c)
+	if err != nil {
+		return err
+	}
+	ecfg := pipeline.DefaultConfig()
+	ecfg.Limits = pdf.Limits{MaxBytes: int64(c.MaxUploadMB) << 20, MaxPages: c.MaxPages}
+	ecfg.VerifyURL = strings.TrimRight(c.BaseURL, "/") + "/verify"
+	ecfg.ArchivePeriod = time.Duration(c.ArchiveYears) * 365 * 24 * time.Hour
+	ecfg.ExpiryWindow = time.Duration(c.ExpiryWindowDays) * 24 * time.Hour
+	ecfg.TSAURL = c.TSAURL
+	m.Engine = pipeline.New(m.Store, m.Index, ecfg)
+	m.Engine.Calendar, m.Engine.Logger = cal, m.Logger
+	if c.TrustRoots != "" {
+		if err := m.addRoots(c.TrustRoots); err != nil {
+			return err
+		}
+	}
+	if w := cal.Warning(time.Now(), time.Now().AddDate(0, 6, 0)); w != "" {
+		m.Logger.Warn("working-day calendar incomplete", "warning", w)
+	}
+	return nil
+}
+
+func (m *Main) addRoots(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("trust roots: %w (set NASKAH_TRUST_ROOTS to a PEM file)", err)
+	}
+	pool, err := pdf.LoadRoots(data)
+	if err != nil {
+		return fmt.Errorf("trust roots %s: %w", file, err)
+	}
+	m.Engine.Roots = pool
+	return nil
+}
+
+func openIndex(ctx context.Context, c *Config) (search.Index, error) {
+	if c.Meili.URL != "" {
+		return openMeili(ctx, c)
+	}
+	return bleve.Open(c.path("index"))
+}
+
+func loadCalendar(c *Config) (*naskah.Calendar, error) {
+	cal := naskah.DefaultCalendar()
+	if c.CalendarFile != "" {
+		data, err := os.ReadFile(c.CalendarFile)
+		if err != nil {
+			return nil, fmt.Errorf("calendar file: %w", err)
+		}
+		if err := cal.Merge(data); err != nil {
+			return nil, fmt.Errorf("calendar file %s: %w", c.CalendarFile, err)
+		}
+	}
+	for _, d := range c.ExtraDays {
+		f := strings.Fields(d)
+		if err := cal.AddDay(f[0], strings.Join(f[1:], " ")); err != nil {
+			return nil, err
+		}
+	}
+	return cal, nil
+}
+
+// Run starts the HTTP server and the outbox worker, and returns once the
+// server listens; Close stops both.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Engine == nil {
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+	}
+	c := &m.Config
+	acfg := api.DefaultConfig()
+	acfg.PublicBaseURL = c.BaseURL
+	acfg.MaxUploadBytes = int64(c.MaxUploadMB) << 20
+	acfg.Logger = m.Logger
+	users, err := m.users()
+	if err != nil {
+		return err
+	}
+	acfg.Users = users
+	acfg.SessionSecret, err = m.sessionSecret()
+	if err != nil {
+		return err
+	}
+	m.Server, err = api.New(m.Engine, acfg)
+	if err != nil {
+		return err
+	}
+	m.ln, err = net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set NASKAH_LISTEN to a free address)", c.Listen, err)
+	}
+	m.Addr = m.ln.Addr().String()
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel, m.done = cancel, make(chan struct{})
+	go func() { defer close(m.done); m.Engine.RunOutbox(wctx) }()
+	go func() {
+		if err := m.Server.Listen(m.ln); err != nil {
+			m.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("naskah is serving", "addr", "http://"+m.Addr, "data_dir", c.DataDir, "storage", storageName(c), "index", indexName(c))
+	return nil
+}
+
+// users comes from the users file or, on a data dir with none, the demo set
+// (created once, passwords printed once).
+func (m *Main) users() ([]api.User, error) {
+	c := &m.Config
+	if c.UsersFile != "" {
+		data, err := os.ReadFile(c.UsersFile)
+		if err != nil {
+			return nil, fmt.Errorf("users file: %w", err)
+		}
+		var us []api.User
+		if err := yaml.Unmarshal(data, &us); err != nil {
+			return nil, fmt.Errorf("users file %s: %v", c.UsersFile, err)
+		}
+		return us, nil
+	}
+	if !c.Demo {
+		return nil, errors.New("no users: set NASKAH_USERS_FILE, or NASKAH_DEMO=true for demo users")
+	}
+	demo, err := api.EnsureDemo(c.path("demo"), time.Now(), m.Out)
+	if err != nil {
+		return nil, err
+	}
+	if c.TrustRoots == "" && demo.CACert != "" {
+		if err := m.addRoots(demo.CACert); err != nil {
+			return nil, err
+		}
+	}
+	us := make([]api.User, len(demo.Users))
+	for i, d := range demo.Users {
+		us[i] = d.User
+	}
+	return us, nil
+}
+
+// sessionSecret is NASKAH_SESSION_SECRET or a random one kept in the data
+// dir (so sessions survive a restart of a single server).
+func (m *Main) sessionSecret() ([]byte, error) {
+	if s := m.Config.SessionSecret; s != "" {
+		if len(s) < 32 {
+			return nil, errors.New("NASKAH_SESSION_SECRET must be at least 32 characters")
+		}
+		return []byte(s), nil
+	}
+	f := m.Config.path("session.key")
+	if b, err := os.ReadFile(f); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	return b, nil
+}
+
+// Close stops the server and the worker and closes the backends.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.Server.Shutdown(ctx))
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+	if m.Index != nil {
+		errs = append(errs, m.Index.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func storageName(c *Config) string {
+	if c.MinIO.Endpoint != "" {
+		return "minio " + c.MinIO.Endpoint + "/" + c.MinIO.Bucket
+	}
+	return "local " + filepath.Join(c.DataDir, "store")
+}
+
+func indexName(c *Config) string {
+	if c.Meili.URL != "" {
+		return "meilisearch " + c.Meili.URL
+	}
+	return "bleve " + filepath.Join(c.DataDir, "index")
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

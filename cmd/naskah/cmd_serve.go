@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// configFlags parses the common -config flag and loads the configuration.
+func configFlags(name string, args []string, errOut io.Writer, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	file := fs.String("config", "", "YAML config file (default $NASKAH_CONFIG)")
+	dataDir := fs.String("data", "", "data directory (default $NASKAH_DATA_DIR or ./naskah-data)")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fs, &exitError{code: 2}
+	}
+	cfg, err := LoadConfig(*file, os.Getenv)
+	if err != nil {
+		return cfg, fs, err
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	return cfg, fs, nil
+}
+
+func serveCommand() namedCommand {
+	return namedCommand{"serve", command{
+		summary: "run the service (embedded storage and index unless MinIO / Meilisearch are configured)",
+		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			var listen string
+			cfg, _, err := configFlags("serve", args, errOut, func(fs *flag.FlagSet) {
+				fs.StringVar(&listen, "listen", "", "listen address (default $NASKAH_LISTEN or 127.0.0.1:8080)")
+			})
+			if err != nil {
+				return err
+			}
+			if listen != "" {
+				cfg.Listen = listen
+			}
+			m := &Main{Config: cfg, Out: out}
+			defer m.Close()
+			if err := m.Run(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Naskah berjalan di http://%s  (Ctrl+C untuk berhenti)\n", m.Addr)
+			<-ctx.Done()
+			return nil
+		},
+	}}
+}
+
+func fsckCommand() namedCommand {
+	return namedCommand{"fsck", command{
+		summary: "check every record against storage (exit 1 when a problem is found)",
+		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			cfg, _, err := configFlags("fsck", args, errOut, nil)
+			if err != nil {
+				return err
+			}
+			m := &Main{Config: cfg, Out: out}
+			defer m.Close()
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
+			rep, err := m.Engine.Fsck(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%d agreements, %d document versions, %d index updates pending\n", rep.Agreements, rep.Versions, rep.Pending)
+			for _, f := range rep.Findings {
+				fmt.Fprintf(out, "%-7s %s %s: %s\n", f.Severity, f.AgreementID, f.Key, f.Problem)
+			}
+			if !rep.Clean() {
+				return &exitError{code: 1, err: fmt.Errorf("problems found")}
+			}
+			fmt.Fprintln(out, "clean")
+			return nil
+		},
+	}}
+}
+
+func reindexCommand() namedCommand {
+	return namedCommand{"reindex", command{
+		summary: "rebuild the search index from storage",
+		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			cfg, _, err := configFlags("reindex", args, errOut, nil)
+			if err != nil {
+				return err
+			}
+			m := &Main{Config: cfg, Out: out}
+			defer m.Close()
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
+			var bar *progressbar.ProgressBar
+			n, err := m.Engine.Reindex(ctx, func(done, total int) {
+				if bar == nil {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("reindex"))
+				}
+				_ = bar.Set(done)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\nreindexed %d agreements\n", n)
+			return nil
+		},
+	}}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestSOPCommandPrintsEveryStep(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sop"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"A1 ", "A10", "B11", "C4", "5 (UPT) / 10 (pusat)", "tanggal penandatanganan", "Tidak setuju"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("naskah sop output lacks %q", want)
+		}
+	}
+	if code := run(context.Background(), []string{"sop", "-process", "X"}, &out, &errOut); code != 2 {
+		t.Errorf("unknown process: exit %d, want 2", code)
+	}
+	if code := run(context.Background(), []string{"nope"}, &out, &errOut); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+func TestConfigLayers(t *testing.T) {
+	env := map[string]string{"NASKAH_MAX_UPLOAD_MB": "20", "NASKAH_MINIO_ENDPOINT": "127.0.0.1:9000"}
+	_, err := LoadConfig("", func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "NASKAH_MINIO_ACCESS_KEY") {
+		t.Fatalf("missing MinIO credentials: %v, want an error naming NASKAH_MINIO_ACCESS_KEY", err)
+	}
+	env["NASKAH_MINIO_ACCESS_KEY"], env["NASKAH_MINIO_SECRET_KEY"] = "a", "b"
+	c, err := LoadConfig("", func(k string) string { return env[k] })
+	if err != nil || c.MaxUploadMB != 20 || c.MinIO.Endpoint != "127.0.0.1:9000" {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+	env["NASKAH_MAX_UPLOAD_MB"] = "lots"
+	if _, err := LoadConfig("", func(k string) string { return env[k] }); err == nil {
+		t.Fatalf("a non-number was accepted")
+	}
+}
+
+// TestMainServesOnEmbeddedDefaults is the README's first command in
+// miniature: a fresh data dir, port 0, nothing else installed.
+func TestMainServesOnEmbeddedDefaults(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	var out bytes.Buffer
+	m := &Main{Config: cfg, Out: &out}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !strings.Contains(out.String(), "bkh") {
+		t.Fatalf("first run did not print the demo users:\n%s", out.String())
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
+		resp, err := http.Get("http://" + m.Addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+}
