@@ -1,0 +1,239 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/pipeline"
+	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/storage"
+	"github.com/gofiber/fiber/v2"
+)
+
+type signData struct {
+	A         *naskah.Agreement
+	CanSign   bool
+	Source    *naskah.DocumentVersion // what the signature goes on
+	Signed    *naskah.DocumentVersion // newest signed version, if any
+	Report    *pdf.Report
+	Done      bool
+	RequestID string
+	VerifyURL string
+}
+
+// signPage shows the text to sign and the form; after signing (?done=1) it
+// shows the verification report of the signed version.
+func (u *UI) signPage(c *fiber.Ctx, actor naskah.Actor) error {
+	a, err := u.eng.Get(c.UserContext(), actor, param(c, "id"))
+	if err != nil {
+		return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+	}
+	v := u.newView(c, u.tr(c, "sign.title"), "list")
+	v.Form["location"], v.Form["visible"] = "Jakarta", "1"
+	return u.renderSign(c, v, actor, a, c.Query("done") == "1", http.StatusOK)
+}
+
+func (u *UI) renderSign(c *fiber.Ctx, v *view, actor naskah.Actor, a *naskah.Agreement, done bool, status int) error {
+	d := signData{A: a, CanSign: slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign), Done: done,
+		RequestID: randomHex(12), VerifyURL: u.verifyURL(a.ID)}
+	d.Signed = a.Latest(naskah.DocSigned)
+	d.Source = d.Signed
+	if d.Source == nil || d.Source.Step != a.Step {
+		d.Source = a.Latest(naskah.DocTextToSign)
+	}
+	if d.Source == nil && d.CanSign {
+		v.Error = u.tr(c, "sign.notext")
+	}
+	if !d.CanSign && !done {
+		v.Error = u.tr(c, "sign.notallowed")
+	}
+	if done && d.Signed != nil {
+		data, _, err := u.eng.Download(c.UserContext(), actor, a.ID, naskah.DocSigned, d.Signed.Version, true)
+		if err == nil {
+			d.Report, err = u.eng.VerifyDocument(c.UserContext(), data)
+		}
+		if err != nil {
+			v.Error = u.userMessage(c, err)
+		}
+	}
+	v.Data = d
+	return u.render(c, status, "sign", v)
+}
+
+func (u *UI) sign(c *fiber.Ctx, actor naskah.Actor) error {
+	id := param(c, "id")
+	a, err := u.eng.Get(c.UserContext(), actor, id)
+	if err != nil {
+		return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+	}
+	v := u.newView(c, u.tr(c, "sign.title"), "list")
+	for _, k := range []string{"reason", "location", "visible", "page"} {
+		v.Form[k] = form(c, k)
+	}
+	pass := c.FormValue("passphrase") // never echoed back, logged or kept
+	var keystore []byte
+	if fh, ferr := c.FormFile("keystore"); ferr == nil && fh.Size > 0 {
+		if f, oerr := fh.Open(); oerr == nil {
+			keystore, _ = io.ReadAll(io.LimitReader(f, 1<<20))
+			f.Close()
+		}
+	}
+	if len(keystore) == 0 {
+		v.Errors["keystore"] = u.tr(c, "sign.nokeystore")
+	}
+	if pass == "" {
+		v.Errors["passphrase"] = u.tr(c, "sign.nopass")
+	}
+	if len(v.Errors) > 0 {
+		return u.renderSign(c, v, actor, a, false, http.StatusUnprocessableEntity)
+	}
+	page, _ := strconv.Atoi(v.Form["page"])
+	_, err = u.eng.Sign(c.UserContext(), pipeline.SignRequest{
+		Request:  pipeline.Request{Actor: actor, ID: id, RequestID: form(c, "request_id"), Revision: revision(c)},
+		Keystore: keystore, Passphrase: pass, Reason: v.Form["reason"], Location: v.Form["location"],
+		Visible: v.Form["visible"] == "1", Page: page})
+	if err != nil {
+		// A wrong passphrase is EFORBIDDEN from the keystore; a file that is
+		// not a keystore is EINVALID: show each next to its field.
+		field := ""
+		msg := u.userMessage(c, err)
+		switch naskah.ErrorCode(err) {
+		case naskah.EFORBIDDEN:
+			if !slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign) {
+				v.Error = msg
+			} else {
+				field = "passphrase"
+			}
+		case naskah.EINVALID:
+			field = "keystore"
+		default:
+			v.Error = msg
+		}
+		if field != "" {
+			v.Errors[field] = msg
+		}
+		return u.renderSign(c, v, actor, a, false, statusOf(err))
+	}
+	return c.Redirect("/agreements/"+id+"/sign?done=1", http.StatusSeeOther)
+}
+
+// --- public verification ---
+
+type verifyData struct {
+	ID       string
+	A        *naskah.Agreement // nil when the id is unknown or empty
+	Signed   *naskah.DocumentVersion
+	SignedBy []string
+	Report   *pdf.Report // of the stored signed version
+	Upload   *pdf.Report // of the file the visitor uploaded
+	Same     int         // signed version the upload is identical to (0: none)
+	Uploaded bool
+	NotFound bool
+	Action   string
+}
+
+// verifyPage needs no login: it is opened from the QR code on a signed
+// text. It shows only what the signed text itself says (title, parties,
+// signers, when), never drafts or the workflow.
+func (u *UI) verifyPage(c *fiber.Ctx) error {
+	v := u.newView(c, u.tr(c, "ver.title"), "verify")
+	d := u.verifyRecord(c.UserContext(), param(c, "id"), v)
+	v.Data = d
+	status := http.StatusOK
+	if d.NotFound {
+		status = http.StatusNotFound
+	}
+	return u.render(c, status, "verify", v)
+}
+
+func (u *UI) verifyRecord(ctx context.Context, id string, v *view) *verifyData {
+	d := &verifyData{ID: id, Action: "/verify"}
+	if id == "" {
+		return d
+	}
+	d.Action = "/verify/" + id
+	a, _, err := u.eng.Load(ctx, id)
+	if err != nil || a.Process == naskah.ProcessMonitoring {
+		d.NotFound = true
+		return d
+	}
+	d.A = a
+	d.Signed = a.Latest(naskah.DocSigned)
+	if d.Signed == nil {
+		return d
+	}
+	data, err := u.readSigned(ctx, d.Signed)
+	if err == nil {
+		d.Report, err = u.eng.VerifyDocument(ctx, data)
+	}
+	if err != nil {
+		v.Error = naskah.ErrorMessage(err)
+	}
+	return d
+}
+
+// readSigned reads the stored signed bytes, refusing them when they do not
+// match the record's SHA-256: a mismatch must never read as genuine.
+func (u *UI) readSigned(ctx context.Context, d *naskah.DocumentVersion) ([]byte, error) {
+	rc, _, err := u.eng.Store.Get(ctx, d.Key, storage.GetOptions{VersionID: d.VersionID})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != d.SHA256 {
+		return nil, naskah.Errorf(naskah.EINTERNAL, "stored signed text does not match its checksum")
+	}
+	return data, nil
+}
+
+func (u *UI) verifyUpload(c *fiber.Ctx) error {
+	v := u.newView(c, u.tr(c, "ver.title"), "verify")
+	d := u.verifyRecord(c.UserContext(), param(c, "id"), v)
+	v.Data = d
+	fh, err := c.FormFile("file")
+	if err != nil || fh.Size == 0 {
+		v.Errors["file"] = u.tr(c, "up.nofile")
+		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		v.Errors["file"] = u.tr(c, "up.nofile")
+		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+	}
+	defer f.Close()
+	max := u.eng.Config.Limits.MaxBytes
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, io.LimitReader(f, max+1)); err != nil {
+		v.Errors["file"] = u.tr(c, "up.nofile")
+		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+	}
+	data := buf.Bytes()
+	rep, err := u.eng.VerifyDocument(c.UserContext(), data)
+	if err != nil {
+		v.Errors["file"] = u.userMessage(c, err)
+		return u.render(c, statusOf(err), "verify", v)
+	}
+	d.Upload, d.Uploaded = rep, true
+	if d.A != nil {
+		sum := sha256.Sum256(data)
+		h := hex.EncodeToString(sum[:])
+		for _, doc := range d.A.Documents {
+			if doc.Kind == naskah.DocSigned && doc.SHA256 == h {
+				d.Same = doc.Version
+			}
+		}
+	}
+	return u.render(c, http.StatusOK, "verify", v)
+}

@@ -1,0 +1,260 @@
+// Package web is Naskah's web UI: server-rendered pages (html/template,
+// embedded in the binary, no external assets) for the people the SOP
+// names — units, BKH, BHO, leadership and signing officials — plus the
+// public verification page opened from the QR code on a signed text.
+//
+// The UI speaks Indonesian first and English by a switch (?lang=en, kept
+// in a cookie). Sessions come from the auth layer through the small Auth
+// interface; cookies and CSRF protection are handled here.
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/pipeline"
+	"github.com/gofiber/fiber/v2"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Auth is what the UI needs from the auth layer. Implementations must be
+// safe for concurrent use; sessions may live in any process (replicas), so
+// the UI keeps no session state of its own.
+type Auth interface {
+	// Login checks a user's password and opens a session. It returns the
+	// actor and an opaque session token (kept in an HttpOnly cookie). Wrong
+	// credentials are an EUNAUTHORIZED *naskah.Error whose message the user
+	// may see; a backend that is down is EUNAVAILABLE.
+	Login(ctx context.Context, user, pass string) (naskah.Actor, string, error)
+	// ActorFromSession returns the actor of a live session, or false when
+	// the token is unknown, expired or logged out.
+	ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool)
+	// Logout ends the session; ending an unknown session is not an error.
+	Logout(ctx context.Context, token string) error
+}
+
+// Deps are what the UI is built from.
+type Deps struct {
+	Engine  *pipeline.Engine
+	Auth    Auth
+	BaseURL string           // public base URL, e.g. https://naskah.pom.go.id; https makes cookies Secure
+	Now     func() time.Time // clock for deadlines; default time.Now
+	Logger  *slog.Logger     // default: discard
+}
+
+// UI serves the pages. Safe for concurrent use.
+type UI struct {
+	eng     *pipeline.Engine
+	auth    Auth
+	baseURL string
+	now     func() time.Time
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	static  fs.FS
+	secure  bool
+}
+
+// Cookie names.
+const (
+	cookieSession = "naskah_session"
+	cookieLang    = "naskah_lang"
+	cookieCSRF    = "naskah_csrf" // double-submit token for forms without a session (login, public verify)
+	csrfField     = "_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// New parses the embedded templates; it panics only if they are broken,
+// which the package's tests catch.
+func New(d Deps) *UI {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err)
+	}
+	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://")}
+	u.pages = parsePages()
+	return u
+}
+
+// Register mounts the pages on r (at its root).
+func (u *UI) Register(r fiber.Router) {
+	r.Get("/static/:name", u.serveStatic)
+	r.Use(u.middleware)
+	r.Get("/login", u.loginPage)
+	r.Post("/login", u.login)
+	r.Post("/logout", u.logout)
+	r.Get("/verify", u.verifyPage)
+	r.Post("/verify", u.verifyUpload)
+	r.Get("/verify/:id", u.verifyPage)
+	r.Post("/verify/:id", u.verifyUpload)
+
+	r.Get("/", u.requireLogin(u.dashboard))
+	r.Get("/agreements", u.requireLogin(u.list))
+	r.Get("/agreements/new", u.requireLogin(u.initiatePage))
+	r.Post("/agreements", u.requireLogin(u.initiate))
+	r.Get("/agreements/:id", u.requireLogin(u.detail))
+	r.Post("/agreements/:id/upload", u.requireLogin(u.upload))
+	r.Post("/agreements/:id/act", u.requireLogin(u.act))
+	r.Get("/agreements/:id/documents/:kind/:version", u.requireLogin(u.download))
+	r.Get("/agreements/:id/sign", u.requireLogin(u.signPage))
+	r.Post("/agreements/:id/sign", u.requireLogin(u.sign))
+	r.Get("/search", u.requireLogin(u.search))
+	r.Get("/monev", u.requireLogin(u.monev))
+	r.Post("/monev", u.requireLogin(u.openMonev))
+}
+
+// Locals keys.
+const (
+	localActor = "web.actor"
+	localLang  = "web.lang"
+	localCSRF  = "web.csrf"
+	localToken = "web.session"
+)
+
+// middleware resolves the language, the session and the CSRF token, and
+// refuses any POST whose form token does not match.
+func (u *UI) middleware(c *fiber.Ctx) error {
+	lang := c.Cookies(cookieLang)
+	if q := c.Query("lang"); q == "en" || q == "id" {
+		lang = q
+		c.Cookie(&fiber.Cookie{Name: cookieLang, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: "Lax", Secure: u.secure})
+	}
+	if lang != "en" {
+		lang = "id"
+	}
+	c.Locals(localLang, lang)
+
+	var csrf string
+	if tok := c.Cookies(cookieSession); tok != "" {
+		if a, ok := u.auth.ActorFromSession(c.UserContext(), tok); ok {
+			c.Locals(localActor, a)
+			c.Locals(localToken, strings.Clone(tok))
+			csrf = sessionCSRF(tok)
+		}
+	}
+	if csrf == "" {
+		csrf = strings.Clone(c.Cookies(cookieCSRF))
+		if len(csrf) != 32 {
+			csrf = randomHex(16)
+			c.Cookie(&fiber.Cookie{Name: cookieCSRF, Value: csrf, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: u.secure})
+		}
+	}
+	c.Locals(localCSRF, csrf)
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+
+	if c.Method() == fiber.MethodPost {
+		got := c.FormValue(csrfField)
+		if got == "" {
+			got = c.Get(csrfHeader)
+		}
+		if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
+			return u.errorPage(c, http.StatusForbidden, u.tr(c, "err.csrf"))
+		}
+	}
+	return c.Next()
+}
+
+// sessionCSRF derives the form token from the session token, so every
+// replica computes the same one without storing anything; the session
+// token is secret (HttpOnly cookie), so an attacker cannot derive it.
+func sessionCSRF(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("naskah-web-csrf-v1"))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (u *UI) requireLogin(h func(*fiber.Ctx, naskah.Actor) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		a, ok := c.Locals(localActor).(naskah.Actor)
+		if !ok {
+			if c.Method() == fiber.MethodGet {
+				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), http.StatusSeeOther)
+			}
+			return u.errorPage(c, http.StatusUnauthorized, u.tr(c, "err.session"))
+		}
+		return h(c, a)
+	}
+}
+
+func (u *UI) serveStatic(c *fiber.Ctx) error {
+	name := c.Params("name")
+	b, err := fs.ReadFile(u.static, name)
+	if err != nil {
+		return c.SendStatus(http.StatusNotFound)
+	}
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		c.Type("css", "utf-8")
+	case strings.HasSuffix(name, ".js"):
+		c.Type("js", "utf-8")
+	case strings.HasSuffix(name, ".svg"):
+		c.Type("svg")
+	}
+	c.Set("Cache-Control", "public, max-age=3600")
+	return c.Send(b)
+}
+
+// statusOf maps an error code to an HTTP status for pages. The API keeps
+// its own table for problem+json; this one only picks the page's status.
+func statusOf(err error) int {
+	switch naskah.ErrorCode(err) {
+	case naskah.EINVALID:
+		return http.StatusUnprocessableEntity
+	case naskah.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case naskah.EFORBIDDEN:
+		return http.StatusForbidden
+	case naskah.ENOTFOUND:
+		return http.StatusNotFound
+	case naskah.ECONFLICT, naskah.ERETAINED:
+		return http.StatusConflict
+	case naskah.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case naskah.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// userMessage is what a person sees for err; internal detail goes to the log.
+func (u *UI) userMessage(c *fiber.Ctx, err error) string {
+	if naskah.ErrorCode(err) == naskah.EINTERNAL {
+		u.log.Error("web", "path", c.Path(), "err", err)
+		return u.tr(c, "err.internal")
+	}
+	return naskah.ErrorMessage(err)
+}
+
+func isXHR(c *fiber.Ctx) bool { return c.Get("X-Requested-With") == "XMLHttpRequest" }
+
+var errNoFile = errors.New("no file")
