@@ -61,6 +61,10 @@ const (
 	shaMeta = "Naskah-Sha256" // user metadata, canonical header form
 	shaTag  = "naskah-sha256"
 
+	// smallSize is how much of an unknown-size stream is buffered to send it
+	// as one PUT if it ends there (records do).
+	smallSize = 1 << 20
+
 	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
@@ -85,7 +89,7 @@ type Store struct {
 	partSize  uint64
 	timeout   time.Duration
 	now       func() time.Time
-	bufs      sync.Pool // *[]byte of partSize, for unknown-size uploads
+	bufs      sync.Pool // *[]byte, for unknown-size uploads
 }
 
 // New connects to MinIO and makes sure the bucket exists with versioning and
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, naskah.WrapError(naskah.EINVALID, err, "minio: invalid endpoint %q; use host:port", cfg.Endpoint)
 	}
 	s := &Store{client: client, transport: tr, bucket: cfg.Bucket, partSize: cfg.PartSize, timeout: cfg.Timeout, now: cfg.Now}
-	s.bufs.New = func() any { b := make([]byte, cfg.PartSize); return &b }
+	s.bufs.New = func() any { b := make([]byte, smallSize); return &b }
 	if err := s.ensureBucket(ctx); err != nil {
 		return nil, err
 	}
@@ -210,16 +214,27 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	case size >= 0 && opts.SHA256 != "":
 		hr = storage.NewHashReader(r, key, size, opts.SHA256)
 		body, po.DisableMultipart = hr, true
-	case size >= 0:
+	case size >= 0 && (size <= int64(s.partSize) || conditional):
 		// One streamed PUT; MinIO stores the SHA-256 it verified from the
 		// trailer, atomically with the object.
 		hr = storage.NewSizeReader(r, key, size)
 		body, po.DisableMultipart, po.Checksum = hr, true, minio.ChecksumSHA256
+	case size >= 0:
+		// Large: parallel multipart as minio-go does best, SHA-256 as a tag.
+		hr = storage.NewHashReader(r, key, size, "")
+		body = hr
 	default:
 		hr = storage.NewHashReader(r, key, size, opts.SHA256)
+		limit := smallSize
+		if conditional {
+			limit = int(s.partSize)
+		}
 		bp := s.bufs.Get().(*[]byte)
 		defer s.bufs.Put(bp)
-		n, err := io.ReadFull(hr, *bp)
+		if cap(*bp) < limit {
+			*bp = make([]byte, limit)
+		}
+		n, err := io.ReadFull(hr, (*bp)[:limit])
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			// It fits in one part: one PUT with the SHA-256 as metadata.
@@ -230,7 +245,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 		case conditional:
 			return storage.ObjectInfo{}, naskah.Errorf(naskah.ETOOLARGE, "minio: put %s: conditional writes of unknown size are limited to %d bytes; pass the exact size", key, s.partSize)
 		default:
-			body = io.MultiReader(bytes.NewReader(*bp), hr)
+			body = io.MultiReader(bytes.NewReader((*bp)[:n]), hr)
 		}
 	}
 	if size == 0 {
