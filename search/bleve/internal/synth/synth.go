@@ -32,11 +32,11 @@ type Corpus struct {
 }
 
 var (
-	kinds    = []string{"mou", "pks", "agreement", "arrangement", "loi", "rod", "mom", "other"}
-	pkinds   = []string{"business", "government", "international_organization", "society", "academia"}
-	units    = []string{"bkh", "dit-obat", "dit-pangan", "dit-kosmetik", "bbpom-surabaya", "bbpom-medan", "bbpom-yogyakarta", "bbpom-jakarta", "bbpom-makassar", "loka-pom-kupang"}
+	kinds     = []string{"mou", "pks", "agreement", "arrangement", "loi", "rod", "mom", "other"}
+	pkinds    = []string{"business", "government", "international_organization", "society", "academia"}
+	units     = []string{"bkh", "dit-obat", "dit-pangan", "dit-kosmetik", "bbpom-surabaya", "bbpom-medan", "bbpom-yogyakarta", "bbpom-jakarta", "bbpom-makassar", "loka-pom-kupang"}
 	countries = []string{"ID", "AU", "CH", "MY", "PH", "JP", "US", "IT", "FR", "KR", "SG", "NL"}
-	steps    = []string{"A1", "A2", "A4", "A6", "A10", "B2", "B7", "B11"}
+	steps     = []string{"A1", "A2", "A4", "A6", "A10", "B2", "B7", "B11"}
 	titleHead = map[string]string{
 		"mou": "Nota Kesepahaman tentang", "pks": "Perjanjian Kerja Sama", "agreement": "Agreement on",
 		"arrangement": "Arrangement on", "loi": "Letter of Intent on", "rod": "Record of Discussion on",
