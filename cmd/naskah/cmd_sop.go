@@ -52,11 +52,23 @@ func printSOP(out io.Writer, only naskah.Process) {
 			case naskah.StepForeignSigning:
 				hk = "tanggal penandatanganan"
 			}
+			actors := roles(s.Actors)
+			switch s.ID {
+			case naskah.StepLeadershipApproval:
+				actors += " (SESTAMA bila Kepala UPT menandatangani)"
+			case naskah.StepPrepareSigning, naskah.StepDelivery:
+				actors += " (UPT bila Kepala UPT menandatangani)"
+			case naskah.StepForeignSigning:
+				actors += " + MITRA"
+			}
+			if s.ID == naskah.StepDelivery {
+				actors += "; tanda tangan: penandatangan + MITRA"
+			}
 			decision := ""
 			if s.Decision() {
 				decision = fmt.Sprintf("%s → %s; %s → %s", s.ApproveLabel, s.Next, s.RejectLabel, s.RejectTo)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Activity, roles(s.Actors), kinds(s.Inputs), kinds(append(append([]naskah.DocumentKind{}, s.Outputs...), s.Optional...)), hk, decision)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Activity, actors, kinds(s.Inputs), kinds(append(append([]naskah.DocumentKind{}, s.Outputs...), s.Optional...)), hk, decision)
 		}
 		tw.Flush()
 	}
