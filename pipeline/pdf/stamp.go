@@ -80,8 +80,10 @@ func StampDraft(ctx context.Context, data []byte, m DraftMarks) ([]byte, error) 
 	marks := []markSpec{
 		{text: wmText, desc: fmt.Sprintf("fontname:%s, points:72, diagonal:1, scalefactor:%.2f rel, fillcolor:%s, opacity:%.2f",
 			markFontBold, draftScaleRel, draftColor, draftOpacity)},
-		{text: draftHeader(m), desc: fmt.Sprintf("fontname:%s, points:%d, position:tc, offset:0 -%d, scalefactor:1 abs, rotation:0, fillcolor:%s, opacity:1",
-			markFont, headerPoints, edgeOffset, headerColor)},
+	}
+	if h := draftHeader(m); h != "" {
+		marks = append(marks, markSpec{text: h, desc: fmt.Sprintf("fontname:%s, points:%d, position:tc, offset:0 -%d, scalefactor:1 abs, rotation:0, fillcolor:%s, opacity:1",
+			markFont, headerPoints, edgeOffset, headerColor)})
 	}
 	return stamp(ctx, data, marks)
 }
