@@ -168,6 +168,9 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		AppName:               "naskah",
 		DisableStartupMessage: true,
+		// Fiber's strings otherwise alias reused buffers; metrics labels,
+		// ids and errors outlive the request.
+		Immutable: true,
 		// Uploads are streamed and bounded by countReader; fasthttp
 		// ignores BodyLimit for streamed bodies, so it only bounds what
 		// fasthttp itself buffers (8 KiB prefetch).
