@@ -59,7 +59,8 @@ func LoadPKCS12(p12 []byte, passphrase string) (*Signer, error) {
 }
 
 // SignOptions are the per-signature settings. Page is 1-based (0 means the
-// last page, where signature blocks usually are); Rect is the visible
+// last page, where signature blocks usually are, for a visible signature);
+// Rect is the visible
 // box [llx lly urx ury] in points. Timeout bounds the whole call including
 // the TSA and revocation requests (default 30s).
 type SignOptions struct {
@@ -145,16 +146,35 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 		return nil, naskah.WrapError(naskah.EINVALID, err, "the PDF cannot be read for signing: it is damaged; upload it again")
 	}
 	if sd.Appearance.Page == 0 {
-		sd.Appearance.Page = uint32(max(1, rdr.NumPage()))
+		// pdfsign finds a page by walking the page tree, decompressing
+		// object streams on the way: only a visible signature pays for the
+		// walk to the last page.
+		sd.Appearance.Page = 1
+		if sd.Appearance.Visible {
+			sd.Appearance.Page = uint32(max(1, rdr.NumPage()))
+		}
 	}
-	var out bytes.Buffer
-	// pdfsign writes the input, the update and a signature placeholder
-	// (~40 KB with a timestamp): growing once avoids copies of the file.
-	out.Grow(len(data) + 64<<10)
+	var out lastWrite
 	if err := sign.Sign(rd, &out, rdr, int64(len(data)), sd); err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	if out.p == nil {
+		return nil, naskah.Errorf(naskah.EINTERNAL, "the signer produced no output")
+	}
+	return out.p, nil
+}
+
+// lastWrite keeps the slice of the last Write instead of copying it.
+// pdfsign builds the whole signed file in its own buffer, writes it in one
+// call and drops the buffer, so keeping the slice saves a copy of the file
+// (signing must stay under 4× the file size). It keeps the last write, not
+// all: when the signature outgrows its placeholder pdfsign signs again and
+// writes the complete file twice.
+type lastWrite struct{ p []byte }
+
+func (w *lastWrite) Write(p []byte) (int, error) {
+	w.p = p
+	return len(p), nil
 }
 
 // signData maps our options onto pdfsign's.

@@ -1,0 +1,217 @@
+package pdf_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/pdftest"
+	pdfreader "github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pdfsign/verify"
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// benchDoc is a generated document of a realistic size.
+type benchDoc struct {
+	name string
+	data []byte
+}
+
+var (
+	benchOnce sync.Once
+	benchDocs []benchDoc
+)
+
+// mustBenchDocs builds the three documents of the benchmark: a 1-page
+// letter, a 25-page agreement with a photo per page (~2.4 MB) and a
+// 165-page text.
+func mustBenchDocs(tb testing.TB) []benchDoc {
+	benchOnce.Do(func() {
+		scan := make([]pdftest.Page, 25)
+		for i := range scan {
+			scan[i] = pdftest.Page{JPEG: pdftest.JPEG(1200, 860, uint64(i))}
+		}
+		long := make([]pdftest.Page, 165)
+		for i := range long {
+			long[i] = pdftest.Portrait
+		}
+		benchDocs = []benchDoc{
+			{"1page", pdftest.PDF(pdftest.Portrait)},
+			{"25pages", pdftest.PDF(scan...)},
+			{"165pages", pdftest.PDF(long...)},
+		}
+	})
+	return benchDocs
+}
+
+var signingMarks = pdf.SigningMarks{VerifyURL: "https://naskah.pom.go.id/v/9f2c1a7e", AgreementNumber: "HK.01/1/2026"}
+
+// BenchmarkPipeline is our StampForSigning → Sign → Verify.
+func BenchmarkPipeline(b *testing.B) {
+	f := mustFixture(b)
+	ctx := context.Background()
+	for _, d := range mustBenchDocs(b) {
+		b.Run(fmt.Sprintf("%s-%dKB", d.name, len(d.data)>>10), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(d.data)))
+			for b.Loop() {
+				stamped, err := pdf.StampForSigning(ctx, d.data, signingMarks)
+				if err != nil {
+					b.Fatal(err)
+				}
+				signed, err := pdf.Sign(ctx, stamped, f.kepala, pdf.SignOptions{Reason: "Persetujuan", Location: "Jakarta"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep, err := pdf.Verify(ctx, signed, f.verifyOp)
+				if err != nil || !rep.Valid {
+					b.Fatalf("verify: %v %+v", err, rep)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBare is the same work with the bare library calls: pdfcpu's
+// read/validate, the same two stamps and write; pdfsign's Sign; pdfsign's
+// verify (which trusts the embedded CA so it reports valid).
+func BenchmarkBare(b *testing.B) {
+	f := mustFixture(b)
+	for _, d := range mustBenchDocs(b) {
+		b.Run(fmt.Sprintf("%s-%dKB", d.name, len(d.data)>>10), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(d.data)))
+			for b.Loop() {
+				stamped := bareStamp(b, d.data)
+				signed := bareSign(b, stamped, f.kepala.Key, f.kepala.Certificate, f.kepala.Chain)
+				opts := verify.DefaultVerifyOptions()
+				opts.AllowUntrustedRoots = true
+				opts.RequiredEKUs = nil
+				resp, err := verify.VerifyWithOptions(bytes.NewReader(signed), int64(len(signed)), opts)
+				if err != nil || len(resp.Signers) != 1 || !resp.Signers[0].ValidSignature {
+					b.Fatalf("verify: %v %+v", err, resp)
+				}
+			}
+		})
+	}
+}
+
+func bareStamp(tb testing.TB, data []byte) []byte {
+	png, err := qrcode.Encode(signingMarks.VerifyURL, qrcode.Medium, 216)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text, err := api.TextWatermark("No. HK.01/1/2026  |  Halaman %p dari %P", "fontname:Helvetica, points:8, position:bc, offset:0 14, scalefactor:1 abs, rotation:0, fillcolor:#303030, opacity:1", true, false, types.POINTS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	img, err := api.ImageWatermarkForReader(bytes.NewReader(png), "position:br, offset:-10 10, scalefactor:0.25 abs, rotation:0, opacity:1", true, false, types.POINTS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Cmd = model.ADDWATERMARKS
+	conf.OptimizeDuplicateContentStreams = false
+	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, wm := range []*model.Watermark{text, img} {
+		if err := pdfcpu.AddWatermarks(ctx, nil, wm); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := api.WriteContext(ctx, &out); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func bareSign(tb testing.TB, data []byte, key crypto.Signer, cert *x509.Certificate, chain []*x509.Certificate) []byte {
+	rd := bytes.NewReader(data)
+	rdr, err := pdfreader.NewReader(rd, int64(len(data)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = sign.Sign(rd, &out, rdr, int64(len(data)), sign.SignData{
+		Signature:         sign.SignDataSignature{CertType: sign.ApprovalSignature, Info: sign.SignDataSignatureInfo{Name: "Dr. Taruna Ikrar", Reason: "Persetujuan", Location: "Jakarta"}},
+		Signer:            key,
+		DigestAlgorithm:   crypto.SHA256,
+		Certificate:       cert,
+		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{cert}, chain...)},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// BenchmarkSignMemory measures one Sign's memory relative to the file
+// size: "alloc-x" is everything it allocates, "peak-x" the peak growth of
+// the live heap (sampled with the GC forced to run often), which is what
+// the ≤ 4× goal is about.
+func BenchmarkSignMemory(b *testing.B) {
+	f := mustFixture(b)
+	ctx := context.Background()
+	for _, d := range mustBenchDocs(b) {
+		stamped, err := pdf.StampForSigning(ctx, d.data, signingMarks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%s-%dKB", d.name, len(stamped)>>10), func(b *testing.B) {
+			b.ReportAllocs()
+			defer debug.SetGCPercent(debug.SetGCPercent(5))
+			var total, peak uint64
+			var ms runtime.MemStats
+			for b.Loop() {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				before, base := ms.TotalAlloc, ms.HeapAlloc
+				stop := make(chan struct{})
+				maxc := make(chan uint64)
+				go func() {
+					sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+					var m uint64
+					for {
+						metrics.Read(sample)
+						m = max(m, sample[0].Value.Uint64())
+						select {
+						case <-stop:
+							maxc <- m
+							return
+						case <-time.After(50 * time.Microsecond):
+						}
+					}
+				}()
+				if _, err := pdf.Sign(ctx, stamped, f.kepala, pdf.SignOptions{Reason: "Persetujuan"}); err != nil {
+					b.Fatal(err)
+				}
+				close(stop)
+				if m := <-maxc; m > base {
+					peak = max(peak, m-base)
+				}
+				runtime.ReadMemStats(&ms)
+				total += ms.TotalAlloc - before
+			}
+			b.ReportMetric(float64(total)/float64(b.N)/float64(len(stamped)), "alloc-x")
+			b.ReportMetric(float64(peak)/float64(len(stamped)), "peak-x")
+		})
+	}
+}
