@@ -562,5 +562,9 @@ func (s *Store) translate(op, key string, err error) error {
 			code, msg = naskah.EUNAVAILABLE, "the request was cancelled"
 		}
 	}
+	if code == naskah.EINTERNAL && strings.Contains(strings.ToLower(r.Message), "worm protected") {
+		// MinIO's object-lock refusal, whatever code it comes with.
+		code, msg = naskah.ERETAINED, key+" is under retention and cannot be changed"
+	}
 	return fmt.Errorf("minio: %s %s: %w", op, key, naskah.WrapError(code, err, "%s", msg))
 }

@@ -111,3 +111,13 @@ func TestStoppedAndRestarted(t *testing.T) {
 	}
 	storagetest.MustPut(t, s, "agreements/f/record.json", []byte(`{"n":2}`), storage.PutOptions{IfMatch: info.ETag})
 }
+
+// TestServerRetentionTranslated: MinIO's own refusal (not just our check
+// before it) comes back as ERETAINED.
+func TestServerRetentionTranslated(t *testing.T) {
+	srv := miniotest.Start(t)
+	s := MustNew(t, srv, "retained", 0)
+	info := storagetest.MustPut(t, s, "signed.pdf", []byte("signed"), storage.PutOptions{RetainUntil: time.Now().Add(time.Hour)})
+	err := s.client.RemoveObject(context.Background(), s.bucket, "signed.pdf", minioRemoveVersion(info.VersionID))
+	storagetest.MustCode(t, s.translate("delete", "signed.pdf", err), naskah.ERETAINED)
+}
