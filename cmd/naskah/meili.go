@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/bpom/naskah/search"
+	"github.com/bpom/naskah/search/meili"
 )
 
 func openMeili(ctx context.Context, c *Config) (search.Index, error) {
-	return nil, errors.New("meilisearch adapter not wired yet")
+	return meili.Open(ctx, meili.Config{URL: c.Meili.URL, Key: c.Meili.Key, Index: c.Meili.Index})
 }
