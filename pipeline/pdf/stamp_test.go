@@ -59,3 +59,21 @@ func TestStampRender(t *testing.T) {
 		})
 	}
 }
+
+// TestSignatureRender renders a stamped document signed by two officials
+// with visible signatures (keep the PNGs with NASKAH_RENDER_DIR).
+func TestSignatureRender(t *testing.T) {
+	f := mustFixture(t)
+	dir := os.Getenv("NASKAH_RENDER_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Page{Lines: 30}))
+	one := MustSign(t, in, f.kepala, pdf.SignOptions{Reason: "Persetujuan", Visible: true, Rect: [4]float64{60, 90, 270, 140}})
+	two := MustSign(t, one, f.mitra, pdf.SignOptions{Reason: "Approval", Visible: true, Rect: [4]float64{320, 90, 530, 140}})
+	file := filepath.Join(dir, "signed.pdf")
+	if err := os.WriteFile(file, two, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pdftest.MustRender(t, file, filepath.Join(dir, "signed"))
+}
