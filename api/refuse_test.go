@@ -170,7 +170,9 @@ func TestBadRequests(t *testing.T) {
 		{"action as text", func() response {
 			return v.do("unit", "POST", "/agreements/"+id+"/actions/submit", jsonBody("submit please"), "text/plain", nil)
 		}, 400, "application/json"},
-		{"non-PDF", func() response { return v.uploadResp("unit", id, naskah.DocNotaDinas, []byte("PK\x03\x04 a word file"), nil) }, 400, "not a PDF"},
+		{"non-PDF", func() response {
+			return v.uploadResp("unit", id, naskah.DocNotaDinas, []byte("PK\x03\x04 a word file"), nil)
+		}, 400, "not a PDF"},
 		{"encrypted PDF", func() response { return v.uploadResp("unit", id, naskah.DocNotaDinas, enc.Bytes(), nil) }, 400, "encrypted"},
 		{"damaged PDF", func() response {
 			return v.uploadResp("unit", id, naskah.DocNotaDinas, []byte("%PDF-1.7\n1 0 obj garbage"), nil)
