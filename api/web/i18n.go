@@ -160,7 +160,7 @@ var messages = map[string][2]string{
 	"sign.title":            {"Penandatanganan naskah", "Sign the agreement"},
 	"sign.text":             {"Naskah yang akan ditandatangani", "Text to sign"},
 	"sign.preview":          {"Lihat naskah (PDF)", "View the text (PDF)"},
-	"sign.place":            {"Tanda tangan tampak ditempatkan di kanan bawah halaman yang Anda pilih, di atas kode QR verifikasi.", "The visible signature goes at the bottom right of the page you choose, above the verification QR code."},
+	"sign.place":            {"Tanda tangan tampak ditempatkan di bagian bawah halaman yang Anda pilih, di sebelah kanan tanda tangan sebelumnya; kode QR verifikasi ada di kanan bawah setiap halaman.", "The visible signature goes along the bottom of the page you choose, to the right of earlier signatures; the verification QR code is at the bottom right of every page."},
 	"sign.keystore":         {"Berkas sertifikat (PKCS#12, .p12)", "Certificate keystore (PKCS#12, .p12)"},
 	"sign.passphrase":       {"Passphrase sertifikat", "Keystore passphrase"},
 	"sign.passhint":         {"Passphrase hanya dipakai sekali untuk membuka sertifikat dan tidak disimpan.", "The passphrase opens the keystore once and is never stored."},
