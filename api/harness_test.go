@@ -304,7 +304,7 @@ func smallPDF(word string) []byte {
 
 // megabytePDF is a PDF of about 1 MB: one page with a noisy photo.
 func megabytePDF() []byte {
-	return pdftest.PDF(pdftest.Page{JPEG: pdftest.JPEG(1100, 1100, 7)})
+	return pdftest.PDF(pdftest.Page{JPEG: pdftest.JPEG(3550, 3550, 7)})
 }
 
 // initiateA starts a domestic MoU by the UNIT user.
