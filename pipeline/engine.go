@@ -216,9 +216,20 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 	if err != nil {
 		return nil, err
 	}
-	info, err := pdf.Inspect(ctx, data, e.Config.Limits)
-	if err != nil {
-		return nil, err
+	// A monev matrix may be the spreadsheet the units fill in (C2); every
+	// other document is a PDF.
+	media, pages := "application/pdf", 0
+	if up.Kind == naskah.DocMonevMatrix && isXLSX(data) {
+		if _, err := xlsxText(ctx, data); err != nil {
+			return nil, err
+		}
+		media = MediaXLSX
+	} else {
+		info, err := pdf.Inspect(ctx, data, e.Config.Limits)
+		if err != nil {
+			return nil, err
+		}
+		pages = info.Pages
 	}
 	origSum := sha256.Sum256(data)
 	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
@@ -229,15 +240,17 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 		if _, err := naskah.Apply(*a, probe, e.Calendar); err != nil {
 			return naskah.Action{}, nil, err
 		}
-		stamped, err := e.stampFor(ctx, a, up.Kind, data)
+		stamped := data
+		if media == "application/pdf" {
+			if stamped, err = e.stampFor(ctx, a, up.Kind, data); err != nil {
+				return naskah.Action{}, nil, err
+			}
+		}
+		d, undo, err := e.storeMedia(ctx, a, up.Kind, stamped, r.Actor, media)
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
-		d, undo, err := e.storeVersion(ctx, a, up.Kind, stamped, r.Actor)
-		if err != nil {
-			return naskah.Action{}, nil, err
-		}
-		d.Pages, d.FileName = info.Pages, cleanName(up.FileName)
+		d.Pages, d.FileName = pages, cleanName(up.FileName)
 		d.OriginalSHA256 = hex.EncodeToString(origSum[:])
 		return naskah.Action{Kind: naskah.ActionUpload, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID, Document: d}, undo, nil
 	})
@@ -274,10 +287,18 @@ func numberOrID(a *naskah.Agreement) string {
 // storeVersion writes a new version of a document and returns its record
 // entry and an undo that removes it if the commit fails.
 func (e *Engine) storeVersion(ctx context.Context, a *naskah.Agreement, kind naskah.DocumentKind, data []byte, by naskah.Actor) (*naskah.DocumentVersion, func(), error) {
+	return e.storeMedia(ctx, a, kind, data, by, "application/pdf")
+}
+
+// storeMedia is storeVersion for a given media type (PDF or XLSX).
+func (e *Engine) storeMedia(ctx context.Context, a *naskah.Agreement, kind naskah.DocumentKind, data []byte, by naskah.Actor, media string) (*naskah.DocumentVersion, func(), error) {
 	sum := sha256.Sum256(data)
 	hexSum := hex.EncodeToString(sum[:])
 	key := naskah.DocumentKey(a.ID, kind)
-	opts := storage.PutOptions{Size: int64(len(data)), ContentType: "application/pdf", SHA256: hexSum,
+	if media == MediaXLSX {
+		key = strings.TrimSuffix(key, ".pdf") + ".xlsx"
+	}
+	opts := storage.PutOptions{Size: int64(len(data)), ContentType: media, SHA256: hexSum,
 		Metadata: map[string]string{"agreement": a.ID, "kind": string(kind), "version": fmt.Sprint(a.NextVersion(kind)), "uploaded-by": by.User}}
 	var retain *time.Time
 	if kind.Retained() && e.Config.ArchivePeriod > 0 {
@@ -299,7 +320,7 @@ func (e *Engine) storeVersion(ctx context.Context, a *naskah.Agreement, kind nas
 		}
 	}
 	return &naskah.DocumentVersion{Kind: kind, Version: a.NextVersion(kind), Key: key, VersionID: info.VersionID,
-		SHA256: hexSum, Size: int64(len(data)), MediaType: "application/pdf", UploadedBy: by.User, UploadedAt: e.now(), RetainUntil: retain}, undo, nil
+		SHA256: hexSum, Size: int64(len(data)), MediaType: media, UploadedBy: by.User, UploadedAt: e.now(), RetainUntil: retain}, undo, nil
 }
 
 // apply is the one path every action on an existing agreement takes: load,

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/internal/miniotest"
 	"github.com/bpom/naskah/pipeline"
@@ -636,5 +638,55 @@ func TestOutboxSurvivesIndexDown(t *testing.T) {
 	count, _ := idx.Count(ctx)
 	if count != 4 { // 2 agreements + 2 versions
 		t.Fatalf("index holds %d documents after reindex, want 4", count)
+	}
+}
+
+// TestMonevMatrixXLSX: C2 takes the unit's matrix as a spreadsheet, whose
+// cells are indexed; a broken spreadsheet is refused with a clear error.
+func TestMonevMatrixXLSX(t *testing.T) {
+	st, err := local.Open(local.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st, nil)
+	ctx := context.Background()
+	c, err := h.e.Initiate(ctx, bkh, naskah.Agreement{Title: "Monev 2026-Q4", Process: naskah.ProcessMonitoring, Monitors: "ag-x",
+		Period: "2026-Q4", Unit: upt.Unit, InitiatorRole: naskah.RoleUPT}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = h.finish(bkh, c)
+	x := excelize.NewFile()
+	x.SetCellValue("Sheet1", "A1", "Kegiatan")
+	x.SetCellValue("Sheet1", "B1", "Capaian")
+	x.SetCellValue("Sheet1", "A2", "Pelatihan inspektur sarana distribusi")
+	x.SetCellValue("Sheet1", "B2", "tercapai")
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	broken := append([]byte("PK\x03\x04"), make([]byte, 100)...)
+	if _, err := h.e.Upload(ctx, h.req(upt, c.ID), pipeline.Upload{Kind: naskah.DocMonevMatrix, Body: bytes.NewReader(broken)}); naskah.ErrorCode(err) != naskah.EINVALID || !strings.Contains(err.Error(), "xlsx") {
+		t.Fatalf("broken spreadsheet: %v, want invalid naming xlsx", err)
+	}
+	c, err = h.e.Upload(ctx, h.req(upt, c.ID), pipeline.Upload{Kind: naskah.DocMonevMatrix, FileName: "matriks.xlsx", Body: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Latest(naskah.DocMonevMatrix)
+	if d.MediaType != pipeline.MediaXLSX || !strings.HasSuffix(d.Key, ".xlsx") {
+		t.Fatalf("matrix stored as %s at %s", d.MediaType, d.Key)
+	}
+	c = h.act(upt, c, naskah.ActionSubmit, "")
+	if _, err := h.e.DrainOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.e.Search(ctx, bkh, search.Query{Text: "inspektur", Type: search.TypeVersion})
+	if err != nil || res.Total != 1 || res.Hits[0].Doc.DocumentKind != string(naskah.DocMonevMatrix) {
+		t.Fatalf("search a word of the matrix: %v %+v", err, res)
+	}
+	if rep, err := h.e.Fsck(ctx); err != nil || !rep.Clean() || len(rep.Findings) != 0 {
+		t.Fatalf("fsck: %v %+v", err, rep)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/storage"
@@ -96,8 +97,12 @@ func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
 		for _, d := range a.Documents {
 			keys[d.Key] = true
 		}
+		var docKeys []string
 		for _, k := range naskah.DocumentKinds() {
-			key := naskah.DocumentKey(a.ID, k)
+			docKeys = append(docKeys, naskah.DocumentKey(a.ID, k))
+		}
+		docKeys = append(docKeys, strings.TrimSuffix(naskah.DocumentKey(a.ID, naskah.DocMonevMatrix), ".pdf")+".xlsx")
+		for _, key := range docKeys {
 			vs, err := e.Store.ListVersions(ctx, key)
 			if err != nil {
 				continue

@@ -199,7 +199,13 @@ func (e *Engine) text(ctx context.Context, d *naskah.DocumentVersion) (string, e
 	if err != nil {
 		return "", err
 	}
-	if e.Extractor != nil {
+	if d.MediaType == MediaXLSX {
+		t, err = xlsxText(ctx, data)
+		if err != nil {
+			e.Logger.Warn("spreadsheet text extraction failed; indexing without text", "key", d.Key, "err", err)
+			t = ""
+		}
+	} else if e.Extractor != nil {
 		t, err = e.Extractor.Extract(ctx, data)
 		if err != nil {
 			e.Logger.Warn("text extraction failed; indexing without text", "key", d.Key, "version", d.Version, "err", err)

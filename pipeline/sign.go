@@ -149,7 +149,7 @@ func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, ki
 	if err != nil {
 		return nil, nil, err
 	}
-	if original {
+	if original || d.MediaType == MediaXLSX {
 		return data, d, nil
 	}
 	if kind == naskah.DocSigned || kind == naskah.DocCTC {
