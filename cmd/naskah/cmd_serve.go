@@ -62,15 +62,11 @@ func fsckCommand() namedCommand {
 	return namedCommand{"fsck", command{
 		summary: "check every record against storage (exit 1 when a problem is found)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			cfg, _, err := configFlags("fsck", args, errOut, nil)
+			m, err := openMain(ctx, "fsck", args, out, errOut)
 			if err != nil {
 				return err
 			}
-			m := &Main{Config: cfg, Out: out}
 			defer m.Close()
-			if err := m.Open(ctx); err != nil {
-				return err
-			}
 			rep, err := m.Engine.Fsck(ctx)
 			if err != nil {
 				return err
@@ -92,15 +88,11 @@ func reindexCommand() namedCommand {
 	return namedCommand{"reindex", command{
 		summary: "rebuild the search index from storage",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			cfg, _, err := configFlags("reindex", args, errOut, nil)
+			m, err := openMain(ctx, "reindex", args, out, errOut)
 			if err != nil {
 				return err
 			}
-			m := &Main{Config: cfg, Out: out}
 			defer m.Close()
-			if err := m.Open(ctx); err != nil {
-				return err
-			}
 			var bar *progressbar.ProgressBar
 			n, err := m.Engine.Reindex(ctx, func(done, total int) {
 				if bar == nil {
@@ -115,4 +107,19 @@ func reindexCommand() namedCommand {
 			return nil
 		},
 	}}
+}
+
+// openMain loads the configuration and opens storage, index and engine for
+// an operator command; the caller closes it.
+func openMain(ctx context.Context, name string, args []string, out, errOut io.Writer) (*Main, error) {
+	cfg, _, err := configFlags(name, args, errOut, nil)
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{Config: cfg, Out: out}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
 }
