@@ -62,6 +62,9 @@ type Config struct {
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
 	Logger         *slog.Logger
+	// Mount adds routes (the web UI) after the API's and before the
+	// not-found handler.
+	Mount func(s *Server, r fiber.Router)
 }
 
 // DefaultConfig returns the defaults: 12-hour sessions, 5 login attempts
@@ -190,6 +193,9 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 			handlers = append(handlers, s.requireActor)
 		}
 		s.app.Add(r.method, r.path, append(handlers, r.handler)...)
+	}
+	if cfg.Mount != nil {
+		cfg.Mount(s, s.app)
 	}
 	s.app.Use(func(c *fiber.Ctx) error {
 		return naskah.Errorf(naskah.ENOTFOUND, "there is no %s %s: see %s/openapi.json for the routes", c.Method(), c.Path(), Prefix)

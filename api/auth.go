@@ -289,3 +289,27 @@ func (l *limiter) take(key string) time.Duration {
 	b.tokens--
 	return 0
 }
+
+// SessionAuth is the web UI's view of authentication: sessions are the same
+// signed tokens the API issues, carried in a cookie.
+type SessionAuth struct{ s *Server }
+
+// WebAuth returns the session authentication for the web UI.
+func (s *Server) WebAuth() SessionAuth { return SessionAuth{s} }
+
+// Login checks a password. The UI does not see the client address, so
+// its attempts share one rate-limit bucket per user name.
+func (w SessionAuth) Login(ctx context.Context, user, pass string) (naskah.Actor, string, error) {
+	return w.s.Login(ctx, "web-ui", user, pass)
+}
+
+// ActorFromSession returns the actor of a session token.
+func (w SessionAuth) ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool) {
+	return w.s.auth.actorFor(token)
+}
+
+// Logout ends a session token on this replica.
+func (w SessionAuth) Logout(ctx context.Context, token string) error {
+	w.s.Logout(token)
+	return nil
+}

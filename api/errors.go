@@ -33,8 +33,9 @@ func (e *rateLimited) Unwrap() error {
 	return naskah.Errorf(naskah.EUNAVAILABLE, "too many login attempts for this user from your address: wait %d seconds and try again", int(e.retryAfter.Seconds()+0.5))
 }
 
-// statusOf is the one place where error codes become HTTP statuses.
-func statusOf(err error) int {
+// StatusOf is the one place where error codes become HTTP statuses; the
+// web UI uses it too.
+func StatusOf(err error) int {
 	var rl *rateLimited
 	if errors.As(err, &rl) {
 		return fiber.StatusTooManyRequests
@@ -61,7 +62,7 @@ func statusOf(err error) int {
 }
 
 // fromFiber turns Fiber's own errors (unknown method, unreadable request)
-// into our codes, so that statusOf stays the only mapping.
+// into our codes, so that StatusOf stays the only mapping.
 func fromFiber(err error) error {
 	var fe *fiber.Error
 	if !errors.As(err, &fe) {
@@ -87,7 +88,7 @@ func fromFiber(err error) error {
 // "internal error" and their detail goes only to the log.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	err = fromFiber(err)
-	status := statusOf(err)
+	status := StatusOf(err)
 	code := naskah.ErrorCode(err)
 	if status == fiber.StatusTooManyRequests {
 		var rl *rateLimited

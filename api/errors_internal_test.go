@@ -51,7 +51,7 @@ func TestStatusOfEveryCode(t *testing.T) {
 	want := map[string]int{"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409,
 		"retained": 423, "too_large": 413, "unavailable": 503, "internal": 500}
 	for _, code := range naskah.Codes {
-		if got := statusOf(naskah.Errorf(code, "x")); got != want[code] {
+		if got := StatusOf(naskah.Errorf(code, "x")); got != want[code] {
 			t.Errorf("%s: status %d, want %d", code, got, want[code])
 		}
 	}

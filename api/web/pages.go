@@ -39,7 +39,7 @@ func (u *UI) login(c *fiber.Ctx) error {
 	v.Form["user"], v.Form["next"] = user, safeNext(form(c, "next"))
 	if user == "" || pass == "" {
 		v.Error = u.tr(c, "login.required")
-		return u.render(c, http.StatusUnprocessableEntity, "login", v)
+		return u.render(c, http.StatusBadRequest, "login", v)
 	}
 	_, token, err := u.auth.Login(c.UserContext(), user, pass)
 	if err != nil {
@@ -250,7 +250,7 @@ func (u *UI) initiate(c *fiber.Ctx, actor naskah.Actor) error {
 		}
 	}
 	if len(v.Errors) > 0 {
-		return u.render(c, http.StatusUnprocessableEntity, "initiate", v)
+		return u.render(c, http.StatusBadRequest, "initiate", v)
 	}
 	created, err := u.eng.Initiate(c.UserContext(), actor, a, f["request_id"])
 	if err != nil {

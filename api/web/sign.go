@@ -92,7 +92,7 @@ func (u *UI) sign(c *fiber.Ctx, actor naskah.Actor) error {
 		v.Errors["passphrase"] = u.tr(c, "sign.nopass")
 	}
 	if len(v.Errors) > 0 {
-		return u.renderSign(c, v, actor, a, false, http.StatusUnprocessableEntity)
+		return u.renderSign(c, v, actor, a, false, http.StatusBadRequest)
 	}
 	page, _ := strconv.Atoi(v.Form["page"])
 	_, err = u.eng.Sign(c.UserContext(), pipeline.SignRequest{
@@ -205,19 +205,19 @@ func (u *UI) verifyUpload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil || fh.Size == 0 {
 		v.Errors["file"] = u.tr(c, "up.nofile")
-		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+		return u.render(c, http.StatusBadRequest, "verify", v)
 	}
 	f, err := fh.Open()
 	if err != nil {
 		v.Errors["file"] = u.tr(c, "up.nofile")
-		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+		return u.render(c, http.StatusBadRequest, "verify", v)
 	}
 	defer f.Close()
 	max := u.eng.Config.Limits.MaxBytes
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, io.LimitReader(f, max+1)); err != nil {
 		v.Errors["file"] = u.tr(c, "up.nofile")
-		return u.render(c, http.StatusUnprocessableEntity, "verify", v)
+		return u.render(c, http.StatusBadRequest, "verify", v)
 	}
 	data := buf.Bytes()
 	rep, err := u.eng.VerifyDocument(c.UserContext(), data)

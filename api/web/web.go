@@ -17,6 +17,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"github.com/bpom/naskah/api"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -224,27 +225,8 @@ func (u *UI) serveStatic(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// statusOf maps an error code to an HTTP status for pages. The API keeps
-// its own table for problem+json; this one only picks the page's status.
-func statusOf(err error) int {
-	switch naskah.ErrorCode(err) {
-	case naskah.EINVALID:
-		return http.StatusUnprocessableEntity
-	case naskah.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case naskah.EFORBIDDEN:
-		return http.StatusForbidden
-	case naskah.ENOTFOUND:
-		return http.StatusNotFound
-	case naskah.ECONFLICT, naskah.ERETAINED:
-		return http.StatusConflict
-	case naskah.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case naskah.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// statusOf picks a page's status from the API's one code → status table.
+func statusOf(err error) int { return api.StatusOf(err) }
 
 // userMessage is what a person sees for err; internal detail goes to the log.
 func (u *UI) userMessage(c *fiber.Ctx, err error) string {

@@ -100,8 +100,8 @@ func TestAgreementPages(t *testing.T) {
 	// Form errors are shown next to their fields.
 	c.get("/agreements/new")
 	r := c.post("/agreements", url.Values{"process": {"A"}, "kind": {"mou"}, "partner_kind": {"academia"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="title-err"`) || !strings.Contains(r.Body, `id="partner-err"`) {
-		t.Fatalf("empty initiate form: got %d, want 422 with field errors\n%s", r.Status, r.Body)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `id="title-err"`) || !strings.Contains(r.Body, `id="partner-err"`) {
+		t.Fatalf("empty initiate form: got %d, want 400 with field errors\n%s", r.Status, r.Body)
 	}
 
 	id := initiate(t, c, "MoU Pengawasan Obat Tradisional")
@@ -114,8 +114,8 @@ func TestAgreementPages(t *testing.T) {
 
 	// A non-PDF upload is refused with the message next to the file field.
 	r = c.postMultipart("/agreements/"+id+"/upload", map[string]string{"kind": "nota_dinas"}, []file{{"file", "x.pdf", []byte("not a pdf")}}, nil)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="up-file-err"`) {
-		t.Fatalf("bad upload: got %d, want 422 with the error at the file field\n%s", r.Status, r.Body)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `id="up-file-err"`) {
+		t.Fatalf("bad upload: got %d, want 400 with the error at the file field\n%s", r.Status, r.Body)
 	}
 	// The progress-bar script gets JSON.
 	c.get("/agreements/" + id)
@@ -133,8 +133,8 @@ func TestAgreementPages(t *testing.T) {
 
 	// Submitting before the outputs exist says what is missing, in the form.
 	r = act(t, c, id, naskah.ActionSubmit, "")
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "initial_draft") || !strings.Contains(r.Body, `id="note-submit-err"`) {
-		t.Fatalf("early submit: got %d, want 422 naming the missing draft\n%s", r.Status, r.Body)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "initial_draft") || !strings.Contains(r.Body, `id="note-submit-err"`) {
+		t.Fatalf("early submit: got %d, want 400 naming the missing draft\n%s", r.Status, r.Body)
 	}
 	upload(t, c, id, naskah.DocInitialDraft)
 	if r = act(t, c, id, naskah.ActionSubmit, "lengkap"); r.Status != http.StatusSeeOther {
@@ -142,8 +142,8 @@ func TestAgreementPages(t *testing.T) {
 	}
 	// Returning needs a note.
 	r = act(t, c, id, naskah.ActionReturn, "")
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="note-return-err"`) {
-		t.Fatalf("return without note: got %d, want 422 at the note", r.Status)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `id="note-return-err"`) {
+		t.Fatalf("return without note: got %d, want 400 at the note", r.Status)
 	}
 	r = c.get("/agreements/" + id)
 	if !strings.Contains(r.Body, "Mereviu/membahas draft dari pengusul") || !strings.Contains(r.Body, "Draft hasil reviu") {
@@ -245,8 +245,8 @@ func TestSignAndVerifyPages(t *testing.T) {
 	// A wrong passphrase is reported at the passphrase field.
 	r = k.postMultipart("/agreements/"+id+"/sign", map[string]string{"location": "Jakarta", "visible": "1"},
 		[]file{{"keystore", "kepala.p12", ks}}, nil)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="passphrase-err"`) {
-		t.Fatalf("sign without passphrase: got %d, want 422 at the passphrase", r.Status)
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `id="passphrase-err"`) {
+		t.Fatalf("sign without passphrase: got %d, want 400 at the passphrase", r.Status)
 	}
 	r = k.postMultipart("/agreements/"+id+"/sign", map[string]string{"passphrase": "wrong-one", "location": "Jakarta"},
 		[]file{{"keystore", "kepala.p12", ks}}, nil)

@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/api"
+	"github.com/bpom/naskah/api/web"
 	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/pipeline/pdf"
 	"github.com/bpom/naskah/search"
@@ -154,6 +156,9 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.SessionSecret, err = m.sessionSecret()
 	if err != nil {
 		return err
+	}
+	acfg.Mount = func(s *api.Server, r fiber.Router) {
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {

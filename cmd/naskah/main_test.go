@@ -58,7 +58,7 @@ func TestMainServesOnEmbeddedDefaults(t *testing.T) {
 	if !strings.Contains(out.String(), "bkh") {
 		t.Fatalf("first run did not print the demo users:\n%s", out.String())
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/api/v1/openapi.json"} {
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/openapi.json", "/login", "/static/app.css"} {
 		resp, err := http.Get("http://" + m.Addr + path)
 		if err != nil {
 			t.Fatal(err)
