@@ -15,8 +15,10 @@ test: tools ## every test, against a real MinIO started on loopback
 	$(GO) test -count=1 -timeout 45m ./...
 
 bench: tools ## benchmarks, each against the bare library calls in the same run
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./storage/minio ./pipeline/pdf
-	$(GO) test -run '^$$' -bench . -benchmem ./search/bleve ./api
+	$(GO) test -run '^$$' -bench BenchmarkPut200MB -benchtime 3x ./storage/minio
+	$(GO) test -run '^$$' -bench 'BenchmarkPipeline|BenchmarkBare|BenchmarkSignMemory' -benchtime 5x ./pipeline/pdf
+	$(GO) run ./search/bleve/internal/benchcmd -docs 10000 -words 800
+	$(GO) test -run '^$$' -bench Load -benchtime 256x ./api
 
 fuzz: ## ten minutes per fuzz target
 	$(GO) test -run '^$$' -fuzz FuzzInspect -fuzztime 10m ./pipeline/pdf
