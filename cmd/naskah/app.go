@@ -58,20 +58,29 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data directory %s: %w (choose a writable NASKAH_DATA_DIR)", c.DataDir, err)
 	}
+	// Assign only on success: a nil *local.Store in the interface would
+	// not compare equal to nil in Close.
 	var err error
 	if c.MinIO.Endpoint != "" {
-		m.Store, err = minio.New(ctx, minio.Config{Endpoint: c.MinIO.Endpoint, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey,
-			Bucket: c.MinIO.Bucket, UseSSL: c.MinIO.UseSSL, Region: c.MinIO.Region})
+		var st *minio.Store
+		if st, err = minio.New(ctx, minio.Config{Endpoint: c.MinIO.Endpoint, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey,
+			Bucket: c.MinIO.Bucket, UseSSL: c.MinIO.UseSSL, Region: c.MinIO.Region}); err == nil {
+			m.Store = st
+		}
 	} else {
-		m.Store, err = local.Open(local.Config{Dir: c.path("store")})
+		var st *local.Store
+		if st, err = local.Open(local.Config{Dir: c.path("store")}); err == nil {
+			m.Store = st
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	m.Index, err = openIndex(ctx, c)
+	idx, err := openIndex(ctx, c)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
+	m.Index = idx
 	cal, err := loadCalendar(c)
 	if err != nil {
 		return err
@@ -112,7 +121,11 @@ func openIndex(ctx context.Context, c *Config) (search.Index, error) {
 	if c.Meili.URL != "" {
 		return openMeili(ctx, c)
 	}
-	return bleve.Open(c.path("index"))
+	idx, err := bleve.Open(c.path("index"))
+	if err != nil {
+		return nil, err
+	}
+	return idx, nil
 }
 
 func loadCalendar(c *Config) (*naskah.Calendar, error) {

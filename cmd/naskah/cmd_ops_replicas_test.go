@@ -31,8 +31,16 @@ const (
 // and returns its base URL.
 func startReplica(t *testing.T, bin string, env []string) string {
 	t.Helper()
+	url, _ := startServe(t, bin, append([]string{"NASKAH_DATA_DIR=" + t.TempDir()}, env...))
+	return url
+}
+
+// startServe runs `naskah serve` with env (later entries win) and returns
+// its base URL and process.
+func startServe(t *testing.T, bin string, env []string) (string, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), append(env, "NASKAH_DATA_DIR="+t.TempDir())...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,11 +74,21 @@ func startReplica(t *testing.T, bin string, env []string) string {
 	}()
 	select {
 	case a := <-addr:
-		return a
+		return a, cmd
 	case <-time.After(60 * time.Second):
 		t.Fatalf("naskah serve did not start:\n%s", stderr.String())
 	}
-	return ""
+	return "", nil
+}
+
+// buildBinary builds the naskah binary once per test.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "naskah")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 type apiResult struct {
@@ -118,10 +136,7 @@ func TestTwoReplicasOneMinIO(t *testing.T) {
 	}
 	srv := miniotest.Start(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "naskah")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	users := filepath.Join(tmp, "users.yaml")
 	os.WriteFile(users, []byte(fmt.Sprintf(`- username: ditwas
   name: Direktorat Pengawasan Obat

@@ -379,28 +379,7 @@ func mustSignedFile(t *testing.T, dir, name string) []byte {
 // textPDF returns a one-page PDF whose text contains word, so a search
 // finds its agreement by that word.
 func textPDF(word string) []byte {
-	content := fmt.Sprintf("BT /F1 12 Tf 72 760 Td (NOTA KESEPAHAMAN tentang %s) Tj 0 -16 Td (Para Pihak sepakat bekerja sama.) Tj ET", word)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return pdftest.TextPDF("NOTA KESEPAHAMAN tentang "+word, "Para Pihak sepakat bekerja sama.")
 }
 
 func pdfSign(ctx context.Context, data []byte, s *pdf.Signer) ([]byte, error) {

@@ -70,3 +70,23 @@ func TestMainServesOnEmbeddedDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondProcessOnOneDataDir: a locked data dir is a clear error, and
+// closing the half-opened Main does not panic.
+func TestSecondProcessOnOneDataDir(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	first := &Main{Config: cfg, Out: io.Discard}
+	if err := first.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second := &Main{Config: cfg, Out: io.Discard}
+	err := second.Open(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second open: %v, want an error saying the directory is in use", err)
+	}
+	if err := second.Close(); err != nil {
+		t.Fatalf("close after a failed open: %v", err)
+	}
+}

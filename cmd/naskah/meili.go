@@ -8,5 +8,9 @@ import (
 )
 
 func openMeili(ctx context.Context, c *Config) (search.Index, error) {
-	return meili.Open(ctx, meili.Config{URL: c.Meili.URL, Key: c.Meili.Key, Index: c.Meili.Index})
+	idx, err := meili.Open(ctx, meili.Config{URL: c.Meili.URL, Key: c.Meili.Key, Index: c.Meili.Index})
+	if err != nil {
+		return nil, err
+	}
+	return idx, nil
 }

@@ -44,6 +44,7 @@ func TestInspect(t *testing.T) {
 		{name: "empty", data: nil, code: naskah.EINVALID, msg: "empty"},
 		{name: "not a pdf", data: []byte("PK\x03\x04 a docx"), code: naskah.EINVALID, msg: "not a PDF"},
 		{name: "truncated", data: three[:len(three)/3], code: naskah.EINVALID, msg: "damaged"},
+		{name: "head of a one-page file", data: pdftest.PDF()[:300], code: naskah.EINVALID, msg: "incomplete"},
 		{name: "encrypted with user password", data: MustEncrypt(t, three, "rahasia"), code: naskah.EINVALID, msg: "encrypted"},
 		{name: "encrypted owner password only", data: MustEncrypt(t, three, ""), code: naskah.EINVALID, msg: "encrypted"},
 		{name: "too large", data: three, lim: pdf.Limits{MaxBytes: 100}, code: naskah.ETOOLARGE, msg: "limit"},

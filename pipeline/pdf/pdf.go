@@ -144,6 +144,13 @@ func checkHeader(data []byte) error {
 	if !bytes.Contains(head, []byte("%PDF-")) {
 		return naskah.Errorf(naskah.EINVALID, "the file is not a PDF: export the document as PDF and upload that")
 	}
+	// A PDF ends with %%EOF (readers look in the last 1024 bytes). Without
+	// it the upload was cut short, and pdfcpu's repair would quietly
+	// accept the pages that happened to arrive.
+	tail := data[max(0, len(data)-1024):]
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return naskah.Errorf(naskah.EINVALID, "the file is incomplete or damaged (it does not end with %%%%EOF): the upload or the export was cut short; upload the complete PDF again")
+	}
 	return nil
 }
 
