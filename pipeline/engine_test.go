@@ -668,3 +668,73 @@ func TestMonevMatrixXLSX(t *testing.T) {
 		t.Fatalf("fsck: %v %+v", err, rep)
 	}
 }
+
+// TestDeadlinesAndExpiry: open steps land in overdue / due soon / on time
+// by the working-day calendar, and completed agreements that expire within
+// the window are listed for extension.
+func TestDeadlinesAndExpiry(t *testing.T) {
+	st, err := local.Open(local.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st, nil)
+	ctx := context.Background()
+	mk := func(title string, by naskah.Actor) *naskah.Agreement {
+		a, err := h.e.Initiate(ctx, by, naskah.Agreement{Title: title, Kind: naskah.KindMoU, Process: naskah.ProcessDomestic,
+			Partner: naskah.Partner{Name: "Mitra", Kind: naskah.PartnerSociety, Country: "ID"}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.finish(by, a) // now at A2: 5 HK (UPT) or 10 HK (unit)
+	}
+	fromUPT := mk("MoU dari UPT", upt)    // A2: 5 HK
+	fromUnit := mk("MoU dari unit", unit) // A2: 10 HK
+	uptDue := *fromUPT.Current().Due
+	if want := mustAdd(h, fromUPT.Current().Entered, 5); !uptDue.Equal(want) {
+		t.Fatalf("UPT A2 due %v, want %v", uptDue, want)
+	}
+	// One working day before the UPT's due date: due soon; the unit's,
+	// five working days later, is on time.
+	for back := uptDue.AddDate(0, 0, -1); ; back = back.AddDate(0, 0, -1) {
+		if h.e.Calendar.IsWorkingDay(back) {
+			h.clk.t = time.Date(back.Year(), back.Month(), back.Day(), 10, 0, 0, 0, naskah.Jakarta)
+			break
+		}
+	}
+	d, err := h.e.Deadlines(ctx, bkh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.DueSoon) != 1 || d.DueSoon[0].AgreementID != fromUPT.ID || len(d.OnTime) != 1 || d.OnTime[0].AgreementID != fromUnit.ID || len(d.Overdue) != 0 {
+		t.Fatalf("on %s: overdue %v, due soon %v, on time %v", h.clk.t.Format("2 Jan"), d.Overdue, d.DueSoon, d.OnTime)
+	}
+	// The day after: overdue.
+	h.clk.t = uptDue.Add(10 * time.Hour)
+	d, _ = h.e.Deadlines(ctx, bkh)
+	if len(d.Overdue) != 1 || d.Overdue[0].AgreementID != fromUPT.ID {
+		t.Fatalf("on %s: overdue %v, want the UPT's agreement", h.clk.t.Format("2 Jan"), d.Overdue)
+	}
+	// A unit sees only its own deadlines.
+	d, _ = h.e.Deadlines(ctx, unit)
+	if n := len(d.Overdue) + len(d.DueSoon) + len(d.OnTime); n != 1 || d.OnTime[0].AgreementID != fromUnit.ID {
+		t.Fatalf("unit sees %d deadlines, want only its own", n)
+	}
+
+	// Expiry: an imported (completed) agreement valid until within 6 months.
+	until := h.clk.t.AddDate(0, 4, 0)
+	imp, err := h.e.Import(ctx, naskah.Actor{User: "admin", Role: naskah.RoleAdmin}, naskah.Agreement{Title: "PKS lama", Kind: naskah.KindPKS,
+		Process: naskah.ProcessDomestic, Partner: naskah.Partner{Name: "Mitra Lama", Kind: naskah.PartnerBusiness, Country: "ID"},
+		Unit: unit.Unit, ValidUntil: &until}, pdftest.TextPDF("PKS lama"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ = h.e.Deadlines(ctx, bkh)
+	if len(d.Expiring) != 1 || d.Expiring[0].AgreementID != imp.ID {
+		t.Fatalf("expiring %v, want the imported agreement", d.Expiring)
+	}
+	h.e.Config.ExpiryWindow = 30 * 24 * time.Hour
+	if d, _ = h.e.Deadlines(ctx, bkh); len(d.Expiring) != 0 {
+		t.Fatalf("with a 30-day window, expiring %v, want none", d.Expiring)
+	}
+}
