@@ -152,10 +152,8 @@ func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, ki
 	if original || d.MediaType == MediaXLSX {
 		return data, d, nil
 	}
-	if kind == naskah.DocSigned || kind == naskah.DocCTC {
-		// pdfcpu rewrites the file: a copy of a signed text is a derived
-		// copy whose signatures no longer verify. That is what the footer says.
-	}
+	// pdfcpu rewrites the file: a stamped copy of a signed text is a
+	// derived copy whose signatures no longer verify, as its footer says.
 	out, err := pdf.StampUncontrolledCopy(ctx, data, pdf.CopyMarks{Who: actorName(actor), When: e.now()})
 	if err != nil {
 		return nil, nil, err
