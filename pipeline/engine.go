@@ -146,9 +146,10 @@ func (e *Engine) Initiate(ctx context.Context, actor naskah.Actor, a naskah.Agre
 	if a.ID == "" {
 		a.ID = NewID(now)
 		if requestID != "" {
-			// A retried initiate with the same request id names the same agreement.
+			// A retried initiate with the same request id names the same
+			// agreement, whenever the retry comes.
 			sum := sha256.Sum256([]byte(actor.User + "\x00" + requestID))
-			a.ID = now.Format("20060102") + "-r" + hex.EncodeToString(sum[:5])
+			a.ID = "r" + hex.EncodeToString(sum[:8])
 		}
 	}
 	if !search.ValidID(a.ID) {
