@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -88,5 +91,57 @@ func TestSecondProcessOnOneDataDir(t *testing.T) {
 	}
 	if err := second.Close(); err != nil {
 		t.Fatalf("close after a failed open: %v", err)
+	}
+}
+
+// TestServeUILogin logs in through the web UI of a served Main with the
+// demo password printed on the first run: the API's sessions back the UI.
+func TestServeUILogin(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.Listen, cfg.LogLevel = t.TempDir(), "127.0.0.1:0", "error"
+	var out bytes.Buffer
+	m := &Main{Config: cfg, Out: &out}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	pw := regexp.MustCompile(`(?m)^\s*bkh\s+BKH\s+password\s+(\S+)`).FindStringSubmatch(out.String())
+	if pw == nil {
+		t.Fatalf("no bkh password in the first-run output:\n%s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	base := "http://" + m.Addr
+	resp, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("login page has no CSRF field:\n%s", page)
+	}
+	resp, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(csrf[1])}, "user": {"bkh"}, "password": {pw[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "BKH") || !strings.Contains(string(page), "Keluar") {
+		t.Fatalf("after login: %d\n%s", resp.StatusCode, page)
+	}
+	// A wrong password, from a browser that has just opened the form.
+	jar2, _ := cookiejar.New(nil)
+	other := &http.Client{Jar: jar2}
+	resp, _ = other.Get(base + "/login")
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf = regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	resp, _ = other.PostForm(base+"/login", url.Values{"_csrf": {string(csrf[1])}, "user": {"bkh"}, "password": {"salah"}})
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(page), "password") {
+		t.Fatalf("wrong password: %d, want 401 with a message\n%s", resp.StatusCode, page)
 	}
 }
