@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bv "github.com/blevesearch/bleve/v2"
@@ -27,6 +28,23 @@ type Index struct {
 	mu     sync.RWMutex // write-locked only by Close, so a search never races the close
 	idx    bv.Index
 	closed bool
+	// gen counts writes (batches applied); expansions cached under an
+	// older generation are not used.
+	gen   atomic.Uint64
+	cache *expCache
+}
+
+// expCacheSize bounds the cached word expansions (each a few dozen terms).
+const expCacheSize = 8192
+
+func wrap(idx bv.Index) *Index {
+	return &Index{idx: idx, cache: newExpCache(expCacheSize)}
+}
+
+// batch applies b and moves to the next write generation.
+func (i *Index) batch(b *bv.Batch) error {
+	defer i.gen.Add(1)
+	return i.idx.Batch(b)
 }
 
 // Open opens the index in dir, creating it (and dir) when absent. An index
@@ -43,7 +61,7 @@ func Open(dir string) (*Index, error) {
 			idx.Close()
 			return nil, naskah.Errorf(naskah.EINVALID, "bleve: search index %s has schema %q, want %q: delete the directory and run `naskah reindex`", dir, v, schemaVersion)
 		}
-		return &Index{idx: idx}, nil
+		return wrap(idx), nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, naskah.WrapError(naskah.EUNAVAILABLE, err, "bleve: create %s: check permissions on the data directory", dir)
@@ -79,7 +97,7 @@ func newIndex(idx bv.Index) (*Index, error) {
 		idx.Close()
 		return nil, naskah.WrapError(naskah.EUNAVAILABLE, err, "bleve: write schema version")
 	}
-	return &Index{idx: idx}, nil
+	return wrap(idx), nil
 }
 
 // acquire read-locks the index for one operation; release with i.mu.RUnlock.
@@ -125,7 +143,7 @@ func (i *Index) Upsert(ctx context.Context, docs ...search.Doc) error {
 			return translate(err, "index "+d.ID)
 		}
 	}
-	return translate(i.idx.Batch(b), "upsert")
+	return translate(i.batch(b), "upsert")
 }
 
 // Delete implements search.Index.
@@ -138,7 +156,7 @@ func (i *Index) Delete(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
 		b.Delete(id)
 	}
-	return translate(i.idx.Batch(b), "delete")
+	return translate(i.batch(b), "delete")
 }
 
 // DeleteAll implements search.Index. It deletes page by page, so searches
@@ -162,7 +180,7 @@ func (i *Index) DeleteAll(ctx context.Context) error {
 		for _, h := range res.Hits {
 			b.Delete(h.ID)
 		}
-		if err := i.idx.Batch(b); err != nil {
+		if err := i.batch(b); err != nil {
 			return translate(err, "delete all")
 		}
 	}

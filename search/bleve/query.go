@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"cmp"
+	"context"
 	"html"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -30,9 +32,11 @@ const (
 	boostTypo1  = 0.5
 	boostTypo2  = 0.3
 
-	// Boosts on the small per-field indexes, added on top of the match in fieldAll.
+	// Boosts on the small per-field indexes, added on top of the match in
+	// fieldAll. (Not on number: a number is matched in fieldAll like any
+	// other word, and a title or partner boost per expanded term is already
+	// most of a query's clauses.)
 	boostTitle   = 3.0
-	boostNumber  = 3.0
 	boostPartner = 2.0
 
 	maxFacetValues = 100 // Meilisearch's default maxValuesPerFacet
@@ -100,6 +104,10 @@ type expTerm struct {
 type matcher struct {
 	a     analysis.Analyzer
 	terms map[string]bool
+	// lens[b] has bit n set when a term of n bytes (63: 63 or more)
+	// starts with byte b; filled on first use, after terms is complete.
+	lens      [256]uint64
+	lensReady bool
 }
 
 // expand returns the indexed terms w matches in fieldAll: itself, words
@@ -197,6 +205,55 @@ func conjunction(qs []query.Query) query.Query {
 	return query.NewConjunctionQuery(qs)
 }
 
+// expander expands query words against the index, through the cache.
+type expander struct {
+	i   *Index
+	gen uint64            // read before the reader is opened
+	r   index.IndexReader // opened on the first cache miss
+}
+
+func (x *expander) expand(w word, synonym bool) ([]expTerm, error) {
+	if synonym {
+		w.prefix = false
+	}
+	k := expKey{w.term, w.prefix, synonym}
+	if ex, ok := x.i.cache.get(x.gen, k); ok {
+		return ex, nil
+	}
+	if x.r == nil {
+		adv, err := x.i.idx.Advanced()
+		if err != nil {
+			return nil, err
+		}
+		if x.r, err = adv.Reader(); err != nil {
+			return nil, err
+		}
+	}
+	ex, err := expand(x.r, w, synonym)
+	if err != nil {
+		return nil, err
+	}
+	x.i.cache.put(x.gen, k, ex)
+	return ex, nil
+}
+
+func (x *expander) close() {
+	if x.r != nil {
+		x.r.Close()
+	}
+}
+
+// unscored runs a filter without scoring: bleve then ORs and ANDs its
+// posting lists as bitmaps, and as a conjunct of the text query it lets
+// the conjunction skip documents the filter excludes instead of scoring
+// every text match and checking the filter afterwards. Its documents score
+// 0, so it does not change the text query's ranking.
+type unscored struct{ q query.Query }
+
+func (u unscored) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	return u.q.Searcher(ctx, r, m, bsearch.SearcherOptions{Score: "none"})
+}
+
 // buildRequest turns q into a bleve request. It returns a nil request when
 // a query word matches no indexed term: with every word required, nothing
 // can match, and bleve need not run.
@@ -205,21 +262,14 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 	m := &matcher{a: a, terms: map[string]bool{}}
 	var must, should []query.Query
 	if ss := slots(parseWords(a, q.Text)); len(ss) > 0 {
-		adv, err := i.idx.Advanced()
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			return nil, nil, err
-		}
-		defer r.Close()
+		x := &expander{i: i, gen: i.gen.Load()}
+		defer x.close()
 		for _, s := range ss {
 			var alts []query.Query
 			// the words as typed
 			var conj []query.Query
 			for _, w := range s.words {
-				ex, err := expand(r, w, false)
+				ex, err := x.expand(w, false)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -227,14 +277,13 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 					conj = nil
 					break
 				}
-				var ors []query.Query
+				ors := make([]query.Query, 0, len(ex))
 				for _, e := range ex {
 					m.terms[e.term] = true
 					ors = append(ors, termQuery(fieldAll, e.term, e.boost))
 					should = append(should,
 						termQuery(search.FieldTitle, e.term, boostTitle*e.boost),
-						termQuery(search.FieldPartnerName, e.term, boostPartner*e.boost),
-						termQuery(search.FieldNumber, e.term, boostNumber*e.boost))
+						termQuery(search.FieldPartnerName, e.term, boostPartner*e.boost))
 				}
 				conj = append(conj, disjunction(ors))
 			}
@@ -246,7 +295,7 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 			for _, ph := range s.synonyms {
 				var conj []query.Query
 				for _, t := range ph {
-					ex, err := expand(r, word{term: t}, true)
+					ex, err := x.expand(word{term: t}, true)
 					if err != nil {
 						return nil, nil, err
 					}
@@ -318,17 +367,20 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 		filters = append(filters, r)
 	}
 
-	bq := query.NewBooleanQuery(nil, nil, nil)
-	if len(must) > 0 {
-		bq.AddMust(must...)
-		if len(should) > 0 {
-			bq.AddShould(should...)
+	var bq query.Query
+	switch {
+	case len(must) > 0:
+		if len(filters) > 0 {
+			must = append(must, unscored{conjunction(filters)})
 		}
-	} else {
-		bq.AddMust(query.NewMatchAllQuery())
-	}
-	if len(filters) > 0 {
-		bq.AddFilter(conjunction(filters))
+		bq = conjunction(must)
+		if len(should) > 0 {
+			bq = query.NewBooleanQuery([]query.Query{bq}, should, nil)
+		}
+	case len(filters) > 0:
+		bq = unscored{conjunction(filters)}
+	default:
+		bq = query.NewMatchAllQuery()
 	}
 
 	req := bv.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
@@ -451,51 +503,81 @@ func render(s string, toks []span, hits []int, from, to int) string {
 	return b.String()
 }
 
-// words splits s into lowercase runs of letters and digits, calling fn
-// with each word's byte span. It stands in for the analyzer on long text:
-// the unicode tokenizer costs ~50× more and snippets only need word spans.
-// (It splits "07.01" where the analyzer keeps one token; numbers are
-// highlighted in the number field, which uses the analyzer.)
-func words(s string, fn func(start, end int, lower []byte) bool) {
+// words splits s into runs of letters and digits, calling fn with each
+// word's byte span and, when the word may be a matched term (see
+// matcher.maybe), its lowercase form; lower is nil otherwise. It stands in
+// for the analyzer on long text: the unicode tokenizer costs ~50× more and
+// snippets only need word spans. (It splits "07.01" where the analyzer
+// keeps one token; numbers are highlighted in the number field, which uses
+// the analyzer.)
+func words(s string, maybe func(first byte, n int) bool, fn func(start, end int, lower []byte) bool) {
 	buf := make([]byte, 0, 64)
-	start := -1
 	for k := 0; k < len(s); {
 		c := s[k]
-		size := 1
-		var isWord bool
 		if c < utf8.RuneSelf {
-			isWord = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-			if isWord {
-				if start < 0 {
-					start, buf = k, buf[:0]
-				}
-				if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				buf = append(buf, c)
+			if !asciiWord(c) {
+				k++
+				continue
 			}
-		} else {
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[k:])
-			isWord = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-			if isWord {
-				if start < 0 {
-					start, buf = k, buf[:0]
-				}
-				buf = utf8.AppendRune(buf, unicode.ToLower(r))
-			}
+		} else if r, size := utf8.DecodeRuneInString(s[k:]); !wordRune(r) {
+			k += size
+			continue
 		}
-		if !isWord && start >= 0 {
-			if !fn(start, k, buf) {
-				return
+		start, ascii := k, true
+		for k < len(s) {
+			c := s[k]
+			if c < utf8.RuneSelf {
+				if !asciiWord(c) {
+					break
+				}
+				k++
+				continue
 			}
-			start = -1
+			r, size := utf8.DecodeRuneInString(s[k:])
+			if !wordRune(r) {
+				break
+			}
+			ascii = false
+			k += size
 		}
-		k += size
+		var lower []byte
+		if !ascii || maybe(lowerASCII(s[start]), k-start) {
+			buf = buf[:0]
+			for _, r := range s[start:k] {
+				if r < utf8.RuneSelf {
+					buf = append(buf, lowerASCII(byte(r)))
+				} else {
+					buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				}
+			}
+			lower = buf
+		}
+		if !fn(start, k, lower) {
+			return
+		}
 	}
-	if start >= 0 {
-		fn(start, len(s), buf)
+}
+
+func asciiWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func wordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
+	return c
+}
+
+// maybe reports whether an ASCII word of n bytes starting with the
+// lowercase byte first can be one of m.terms: a bit test that spares most
+// words of a long text the lowercase copy and map lookup.
+func (m *matcher) maybe(first byte, n int) bool {
+	return m.lens[first]&(1<<min(n, 63)) != 0
 }
 
 func (m *matcher) fragments(text string) []string {
@@ -523,10 +605,18 @@ func (m *matcher) fragments(text string) []string {
 		frags = append(frags, s)
 		toks, hits, open = toks[hi+1:], nil, -1
 	}
-	words(text, func(start, end int, lower []byte) bool {
+	if !m.lensReady {
+		for t := range m.terms {
+			if t != "" {
+				m.lens[t[0]] |= 1 << min(len(t), 63)
+			}
+		}
+		m.lensReady = true
+	}
+	words(text, m.maybe, func(start, end int, lower []byte) bool {
 		toks = append(toks, span{start, end})
 		n := len(toks) - 1
-		if m.terms[string(lower)] {
+		if lower != nil && m.terms[string(lower)] {
 			hits = append(hits, n)
 			open = n
 		} else if open >= 0 && n-open >= fragmentWords {
