@@ -30,8 +30,9 @@ type Index struct {
 	closed bool
 	// gen counts writes (batches applied); expansions cached under an
 	// older generation are not used.
-	gen   atomic.Uint64
-	cache *expCache
+	gen       atomic.Uint64
+	cache     *expCache
+	compactor *compactor // nil in memory
 }
 
 // expCacheSize bounds the cached word expansions (each a few dozen terms).
@@ -44,6 +45,14 @@ func wrap(idx bv.Index) *Index {
 // batch applies b and moves to the next write generation.
 func (i *Index) batch(b *bv.Batch) error {
 	defer i.gen.Add(1)
+	if c := i.compactor; c != nil {
+		c.inflight.Add(1)
+		c.signal()
+		defer func() {
+			c.inflight.Add(-1)
+			c.signal()
+		}()
+	}
 	return i.idx.Batch(b)
 }
 
@@ -61,7 +70,9 @@ func Open(dir string) (*Index, error) {
 			idx.Close()
 			return nil, naskah.Errorf(naskah.EINVALID, "bleve: search index %s has schema %q, want %q: delete the directory and run `naskah reindex`", dir, v, schemaVersion)
 		}
-		return wrap(idx), nil
+		i := wrap(idx)
+		i.startCompactor()
+		return i, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, naskah.WrapError(naskah.EUNAVAILABLE, err, "bleve: create %s: check permissions on the data directory", dir)
@@ -74,7 +85,11 @@ func Open(dir string) (*Index, error) {
 	if err != nil {
 		return nil, naskah.WrapError(naskah.EUNAVAILABLE, err, "bleve: create search index %s: check permissions on the data directory", dir)
 	}
-	return newIndex(idx)
+	i, err := newIndex(idx)
+	if err == nil {
+		i.startCompactor()
+	}
+	return i, err
 }
 
 // OpenMem returns an empty in-memory index (tests, benchmarks).
@@ -214,7 +229,11 @@ func (i *Index) Close() error {
 		return nil
 	}
 	i.closed = true
-	return translate(i.idx.Close(), "close")
+	err := i.idx.Close()
+	if i.compactor != nil {
+		i.compactor.close()
+	}
+	return translate(err, "close")
 }
 
 // Search implements search.Index.
