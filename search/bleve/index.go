@@ -33,6 +33,7 @@ type Index struct {
 	gen       atomic.Uint64
 	cache     *expCache
 	compactor *compactor // nil in memory
+	facets    facetTables
 }
 
 // expCacheSize bounds the cached word expansions (each a few dozen terms).
@@ -254,7 +255,12 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	}
 	res := &search.Result{}
 	if req != nil { // nil: some query word matches no indexed term
-		sr, err := i.idx.SearchInContext(ctx, req)
+		var fc *facetCounter
+		sctx := ctx
+		if len(q.Facets) > 0 {
+			sctx = i.withFacets(ctx, q.Facets, &fc)
+		}
+		sr, err := i.idx.SearchInContext(sctx, req)
 		if err != nil {
 			return nil, translate(err, "search")
 		}
@@ -273,10 +279,15 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 			}
 			res.Hits = append(res.Hits, hit)
 		}
-		res.Facets = facets(q, sr.Facets)
+		if fc != nil {
+			res.Facets = fc.result()
+		}
 	}
 	if res.Facets == nil && len(q.Facets) > 0 {
-		res.Facets = facets(q, nil)
+		res.Facets = make(map[string][]search.FacetCount, len(q.Facets))
+		for _, f := range q.Facets {
+			res.Facets[f] = []search.FacetCount{}
+		}
 	}
 	res.Took = time.Since(start)
 	return res, nil

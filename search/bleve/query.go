@@ -401,9 +401,6 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 	if q.Sort != search.SortRelevance {
 		req.Score = "none" // scores would be computed and thrown away
 	}
-	for _, f := range q.Facets {
-		req.AddFacet(f, bv.NewFacetRequest(f, maxFacetValues))
-	}
 	return req, m, nil
 }
 
@@ -412,28 +409,6 @@ func numericSort(field string, desc bool) bsearch.SortOrder {
 		&bsearch.SortField{Field: field, Type: bsearch.SortFieldAsNumber, Desc: desc, Missing: bsearch.SortFieldMissingLast},
 		&bsearch.SortDocID{},
 	}
-}
-
-// facets converts bleve's facet results, with an empty list for a facet
-// that counted nothing.
-func facets(q search.Query, fr bsearch.FacetResults) map[string][]search.FacetCount {
-	if len(q.Facets) == 0 {
-		return nil
-	}
-	out := make(map[string][]search.FacetCount, len(q.Facets))
-	for _, f := range q.Facets {
-		fc := []search.FacetCount{}
-		if r, ok := fr[f]; ok && r.Terms != nil {
-			for _, t := range r.Terms.Terms() {
-				if t.Term != "" {
-					fc = append(fc, search.FacetCount{Value: t.Term, Count: t.Count})
-				}
-			}
-		}
-		search.SortFacetCounts(fc)
-		out[f] = fc
-	}
-	return out
 }
 
 // Snippet shape: up to maxFragments fragments of the text, each about
