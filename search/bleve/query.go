@@ -130,7 +130,9 @@ func expand(r index.IndexReader, w word, synonym bool) ([]expTerm, error) {
 		if err != nil {
 			return nil, err
 		}
-		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
+		// scorch's range is inclusive of every term that has the end as
+		// a prefix: take the first entry only, and only if it is the word.
+		if e, err := d.Next(); err == nil && e != nil && e.Term == w.term {
 			add(e.Term, e.Count, boostExact)
 		}
 		d.Close()
