@@ -561,27 +561,6 @@ func (m *matcher) fragments(text string) []string {
 	if text == "" || len(m.terms) == 0 {
 		return nil
 	}
-	// One pass: keep the spans of the last fragmentWords words and the
-	// fragments being built; stop when maxFragments are complete.
-	var (
-		frags []string
-		toks  []span
-		hits  []int
-		open  = -1 // index in toks of the last hit of the fragment being built
-	)
-	flush := func() {
-		lo := max(0, hits[0]-fragmentWords)
-		hi := min(len(toks)-1, open+fragmentWords)
-		s := render(text, toks, hits, toks[lo].start, toks[hi].end)
-		if toks[lo].start > 0 {
-			s = "…" + s
-		}
-		if toks[hi].end < len(text) {
-			s += "…"
-		}
-		frags = append(frags, s)
-		toks, hits, open = toks[hi+1:], nil, -1
-	}
 	if !m.lensReady {
 		for t := range m.terms {
 			if t != "" {
@@ -590,22 +569,61 @@ func (m *matcher) fragments(text string) []string {
 		}
 		m.lensReady = true
 	}
-	words(text, m.maybe, func(start, end int, lower []byte) bool {
-		toks = append(toks, span{start, end})
-		n := len(toks) - 1
-		if lower != nil && m.terms[string(lower)] {
-			hits = append(hits, n)
-			open = n
-		} else if open >= 0 && n-open >= fragmentWords {
-			flush()
+	// One pass, stopping when maxFragments are complete. A fragment runs
+	// from fragmentWords words before its first hit (but not into the
+	// previous fragment) to fragmentWords words after its last hit, hits
+	// closer than that joining one fragment. Only the starts of the last
+	// ringSize words are kept, for where a fragment begins.
+	const ringSize = 16 // > fragmentWords
+	var (
+		frags   []string
+		ring    [ringSize]int
+		hits    []span // of the fragment being built
+		first   = -1   // word index of its first hit; -1: none open
+		last    = -1   // word index of its last hit
+		from    int    // byte offset where it begins
+		prevEnd = -1   // word index where the previous fragment ended
+		n       = -1   // current word index
+		lastEnd int    // end of the current word
+	)
+	flush := func(to int) {
+		var b strings.Builder
+		if from > 0 {
+			b.WriteString("…")
 		}
-		if open < 0 && len(toks) > 4*fragmentWords { // keep only the context a fragment can use
-			toks = append(toks[:0], toks[len(toks)-fragmentWords:]...)
+		at := from
+		for _, h := range hits {
+			b.WriteString(html.EscapeString(text[at:h.start]))
+			b.WriteString(search.HighlightStart)
+			b.WriteString(html.EscapeString(text[h.start:h.end]))
+			b.WriteString(search.HighlightEnd)
+			at = h.end
+		}
+		b.WriteString(html.EscapeString(text[at:to]))
+		if to < len(text) {
+			b.WriteString("…")
+		}
+		frags = append(frags, b.String())
+		hits, first, prevEnd = hits[:0], -1, n
+	}
+	words(text, m.maybe, func(start, end int, lower []byte) bool {
+		n++
+		ring[n%ringSize] = start
+		lastEnd = end
+		if lower != nil && m.terms[string(lower)] {
+			if first < 0 {
+				first = n
+				from = ring[max(prevEnd+1, n-fragmentWords, 0)%ringSize]
+			}
+			last = n
+			hits = append(hits, span{start, end})
+		} else if first >= 0 && n-last >= fragmentWords {
+			flush(end)
 		}
 		return len(frags) < maxFragments
 	})
-	if open >= 0 && len(frags) < maxFragments {
-		flush()
+	if first >= 0 && len(frags) < maxFragments {
+		flush(lastEnd)
 	}
 	return frags
 }
