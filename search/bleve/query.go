@@ -267,7 +267,7 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 		x := &expander{i: i, gen: i.gen.Load()}
 		defer x.close()
 		for _, s := range ss {
-			var alts []query.Query
+			var alts [][]query.Query // each: clauses that must all match
 			// the words as typed
 			var conj []query.Query
 			for _, w := range s.words {
@@ -290,7 +290,7 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 				conj = append(conj, disjunction(ors))
 			}
 			if conj != nil {
-				alts = append(alts, conjunction(conj))
+				alts = append(alts, conj)
 			}
 			// synonyms, exactly
 		syn:
@@ -312,12 +312,23 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 					}
 					should = append(should, termQuery(search.FieldTitle, t, boostTitle))
 				}
-				alts = append(alts, conjunction(conj))
+				alts = append(alts, conj)
 			}
 			if len(alts) == 0 {
 				return nil, m, nil
 			}
-			must = append(must, disjunction(alts))
+			if len(alts) == 1 {
+				// flat: one conjunction over all slots leapfrogs on the
+				// rarest clause; nested conjunctions each add a layer of
+				// Advance calls per candidate
+				must = append(must, alts[0]...)
+				continue
+			}
+			ors := make([]query.Query, len(alts))
+			for k, conj := range alts {
+				ors[k] = conjunction(conj)
+			}
+			must = append(must, disjunction(ors))
 		}
 	}
 
