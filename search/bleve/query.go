@@ -465,11 +465,50 @@ func (m *matcher) markAll(s string) (string, bool) {
 	if s == "" || len(m.terms) == 0 {
 		return "", false
 	}
-	toks, hits := m.matches(s, 0, m.a.Analyze([]byte(s)))
+	var toks []span
+	var hits []int
+	if simpleASCII(s) {
+		m.prepareLens()
+		words(s, &m.lens, func(start, end int, lower []byte) bool {
+			if lower != nil && m.terms[string(lower)] {
+				hits = append(hits, len(toks))
+				toks = append(toks, span{start, end})
+			}
+			return true
+		})
+	} else {
+		toks, hits = m.matches(s, 0, m.a.Analyze([]byte(s)))
+	}
 	if len(hits) == 0 {
 		return "", false
 	}
 	return render(s, toks, hits, 0, len(s)), true
+}
+
+// simpleASCII reports whether s is ASCII without the characters that can
+// join letters or digits into one token under Unicode word segmentation
+// (UAX #29: . , : ; ' _): in such a string the analyzer's tokens are
+// exactly the runs of letters and digits that words finds, much faster.
+func simpleASCII(s string) bool {
+	for k := 0; k < len(s); k++ {
+		switch c := s[k]; {
+		case c >= utf8.RuneSelf, c == '.', c == ',', c == ':', c == ';', c == '\'', c == '_':
+			return false
+		}
+	}
+	return true
+}
+
+func (m *matcher) prepareLens() {
+	if m.lensReady {
+		return
+	}
+	for t := range m.terms {
+		if t != "" {
+			m.lens[t[0]] |= 1 << min(len(t), 63)
+		}
+	}
+	m.lensReady = true
 }
 
 // render escapes s[from:to] and wraps the hit tokens in <mark>.
@@ -492,44 +531,45 @@ func render(s string, toks []span, hits []int, from, to int) string {
 }
 
 // words splits s into runs of letters and digits, calling fn with each
-// word's byte span and, when the word may be a matched term (see
-// matcher.maybe), its lowercase form; lower is nil otherwise. It stands in
+// word's byte span and, when the word may be a matched term, its lowercase
+// form; lower is nil otherwise. An ASCII word may be a term when lens (nil:
+// any word may) has bit n (63: 63 or more) set for its lowercase first
+// byte, n its length: a bit test that spares most words of a long text the
+// lowercase copy and the map lookup. It stands in
 // for the analyzer on long text: the unicode tokenizer costs ~50× more and
 // snippets only need word spans. (It splits "07.01" where the analyzer
 // keeps one token; numbers are highlighted in the number field, which uses
 // the analyzer.)
-func words(s string, maybe func(first byte, n int) bool, fn func(start, end int, lower []byte) bool) {
+func words(s string, lens *[256]uint64, fn func(start, end int, lower []byte) bool) {
 	buf := make([]byte, 0, 64)
 	for k := 0; k < len(s); {
-		c := s[k]
-		if c < utf8.RuneSelf {
-			if !asciiWord(c) {
-				k++
+		switch byteClass[s[k]] {
+		case classOther:
+			k++
+			continue
+		case classMulti:
+			if r, size := utf8.DecodeRuneInString(s[k:]); !wordRune(r) {
+				k += size
 				continue
 			}
-		} else if r, size := utf8.DecodeRuneInString(s[k:]); !wordRune(r) {
-			k += size
-			continue
 		}
 		start, ascii := k, true
 		for k < len(s) {
-			c := s[k]
-			if c < utf8.RuneSelf {
-				if !asciiWord(c) {
-					break
-				}
+			switch byteClass[s[k]] {
+			case classWord:
 				k++
 				continue
+			case classMulti:
+				if r, size := utf8.DecodeRuneInString(s[k:]); wordRune(r) {
+					ascii = false
+					k += size
+					continue
+				}
 			}
-			r, size := utf8.DecodeRuneInString(s[k:])
-			if !wordRune(r) {
-				break
-			}
-			ascii = false
-			k += size
+			break
 		}
 		var lower []byte
-		if !ascii || maybe(lowerASCII(s[start]), k-start) {
+		if !ascii || lens == nil || lens[lowerASCII(s[start])]&(1<<min(k-start, 63)) != 0 {
 			buf = buf[:0]
 			for _, r := range s[start:k] {
 				if r < utf8.RuneSelf {
@@ -546,9 +586,23 @@ func words(s string, maybe func(first byte, n int) bool, fn func(start, end int,
 	}
 }
 
-func asciiWord(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
+const (
+	classOther = iota // ASCII, not a letter or digit
+	classWord         // ASCII letter or digit
+	classMulti        // part of a multi-byte rune
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = classMulti
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			t[c] = classWord
+		}
+	}
+	return t
+}()
 
 func wordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -561,25 +615,12 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// maybe reports whether an ASCII word of n bytes starting with the
-// lowercase byte first can be one of m.terms: a bit test that spares most
-// words of a long text the lowercase copy and map lookup.
-func (m *matcher) maybe(first byte, n int) bool {
-	return m.lens[first]&(1<<min(n, 63)) != 0
-}
 
 func (m *matcher) fragments(text string) []string {
 	if text == "" || len(m.terms) == 0 {
 		return nil
 	}
-	if !m.lensReady {
-		for t := range m.terms {
-			if t != "" {
-				m.lens[t[0]] |= 1 << min(len(t), 63)
-			}
-		}
-		m.lensReady = true
-	}
+	m.prepareLens()
 	// One pass, stopping when maxFragments are complete. A fragment runs
 	// from fragmentWords words before its first hit (but not into the
 	// previous fragment) to fragmentWords words after its last hit, hits
@@ -617,7 +658,7 @@ func (m *matcher) fragments(text string) []string {
 		frags = append(frags, b.String())
 		hits, first, prevEnd = hits[:0], -1, n
 	}
-	words(text, m.maybe, func(start, end int, lower []byte) bool {
+	words(text, &m.lens, func(start, end int, lower []byte) bool {
 		n++
 		ring[n%ringSize] = start
 		lastEnd = end

@@ -34,7 +34,7 @@ func (m *matcher) fragmentsRef(text string) []string {
 		frags = append(frags, s)
 		toks, hits, open = toks[hi+1:], nil, -1
 	}
-	words(text, func(byte, int) bool { return true }, func(start, end int, lower []byte) bool {
+	words(text, nil, func(start, end int, lower []byte) bool {
 		toks = append(toks, span{start, end})
 		n := len(toks) - 1
 		if m.terms[string(lower)] {
@@ -83,6 +83,38 @@ func TestFragmentsMatchReference(t *testing.T) {
 			got, want := m.fragments(text), m.fragmentsRef(text)
 			if !slices.Equal(got, want) {
 				t.Fatalf("terms %v\ngot  %q\nwant %q", m.terms, got, want)
+			}
+		}
+	}
+}
+
+// On simple ASCII strings, marking by words gives what the analyzer gives.
+func TestMarkAllSimpleASCII(t *testing.T) {
+	i, err := OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer i.Close()
+	a := i.analyzer()
+	for _, s := range []string{
+		"Nota Kesepahaman tentang Pengawasan Obat dan Makanan",
+		"Perjanjian Kerja Sama (PKS) antara BPOM-RI dan Universitas Airlangga / Fakultas Farmasi",
+		"COVID-19 vaccine 3a reliance & <inspection> \"GMP\" 2024",
+		"HK.07.01 Joint Statement, e.g. don't mark: this_one",
+	} {
+		ws := strings.Fields(strings.ToLower(strings.NewReplacer("(", " ", ")", " ", "-", " ", "/", " ", "\"", " ", "<", " ", ">", " ").Replace(s)))
+		for k := range ws {
+			terms := map[string]bool{ws[k]: true, ws[(k*7)%len(ws)]: true}
+			fast := &matcher{a: a, terms: terms}
+			slow := &matcher{a: a, terms: terms}
+			got, ok1 := fast.markAll(s)
+			toks, hits := slow.matches(s, 0, a.Analyze([]byte(s)))
+			want, ok2 := "", len(hits) > 0
+			if ok2 {
+				want = render(s, toks, hits, 0, len(s))
+			}
+			if got != want || ok1 != ok2 {
+				t.Errorf("%q terms %v:\ngot  %q %v\nwant %q %v", s, terms, got, ok1, want, ok2)
 			}
 		}
 	}
