@@ -1,6 +1,7 @@
 package bleve_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -98,5 +99,41 @@ func TestFacetsAfterWrites(t *testing.T) {
 	}
 	if got := count(); got["mou"] != 0 || len(got) != 2 {
 		t.Fatalf("after delete: got %v", got)
+	}
+}
+
+// Equal scores: pages of one snapshot neither overlap nor skip, and ties
+// within a page are in ID order.
+func TestPagesWithTies(t *testing.T) {
+	idx := MustOpenMem(t)
+	ctx := t.Context()
+	var docs []search.Doc
+	for k := range 30 {
+		docs = append(docs, search.Doc{ID: fmt.Sprintf("d%02d", (k*7)%30), Type: search.TypeAgreement, Title: "kerja sama"})
+	}
+	if err := idx.Upsert(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for off := 0; off < 30; off += 7 {
+		res, err := idx.Search(ctx, search.Query{Text: "kerja", Offset: off, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 30 {
+			t.Fatalf("total %d, want 30", res.Total)
+		}
+		for k, h := range res.Hits {
+			if seen[h.ID] {
+				t.Fatalf("offset %d: %s on an earlier page too", off, h.ID)
+			}
+			seen[h.ID] = true
+			if k > 0 && h.Score == res.Hits[k-1].Score && h.ID < res.Hits[k-1].ID {
+				t.Fatalf("offset %d: ties not in ID order: %s after %s", off, h.ID, res.Hits[k-1].ID)
+			}
+		}
+	}
+	if len(seen) != 30 {
+		t.Fatalf("pages covered %d of 30 documents", len(seen))
 	}
 }

@@ -3,11 +3,14 @@
 package bleve
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -278,6 +281,11 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 				hit.Snippets = m.snippets(&hit.Doc, text)
 			}
 			res.Hits = append(res.Hits, hit)
+		}
+		if q.Sort == search.SortRelevance {
+			slices.SortStableFunc(res.Hits, func(a, b search.Hit) int {
+				return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.ID, b.ID))
+			})
 		}
 		if fc != nil {
 			res.Facets = fc.result()
