@@ -620,7 +620,6 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-
 func (m *matcher) fragments(text string) []string {
 	if text == "" || len(m.terms) == 0 {
 		return nil
