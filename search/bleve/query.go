@@ -98,6 +98,11 @@ type expTerm struct {
 	term  string
 	count uint64
 	boost float64
+	// inTitle, inPartner: the term is in that field's dictionary, so a
+	// boost clause on the field can match. Clauses that cannot are left
+	// out: each costs a term searcher, and a disjunction scales its score
+	// by the fraction of its clauses that match.
+	inTitle, inPartner bool
 }
 
 // matcher knows the indexed terms a query matched, for snippets.
@@ -117,7 +122,7 @@ func expand(r index.IndexReader, w word, synonym bool) ([]expTerm, error) {
 	best := map[string]expTerm{}
 	add := func(t string, count uint64, boost float64) {
 		if e, ok := best[t]; !ok || e.boost < boost {
-			best[t] = expTerm{t, count, boost}
+			best[t] = expTerm{term: t, count: count, boost: boost}
 		}
 	}
 	budget := search.TypoBudget(utf8.RuneCountInString(w.term))
@@ -151,7 +156,7 @@ func expand(r index.IndexReader, w word, synonym bool) ([]expTerm, error) {
 			default:
 				b = boostTypo2
 			}
-			fuzzy = append(fuzzy, expTerm{e.Term, e.Count, b})
+			fuzzy = append(fuzzy, expTerm{term: e.Term, count: e.Count, boost: b})
 		}
 		d.Close()
 		slices.SortFunc(fuzzy, func(x, y expTerm) int {
@@ -168,7 +173,7 @@ func expand(r index.IndexReader, w word, synonym bool) ([]expTerm, error) {
 		}
 		var pre []expTerm
 		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
-			pre = append(pre, expTerm{e.Term, e.Count, boostPrefix})
+			pre = append(pre, expTerm{term: e.Term, count: e.Count, boost: boostPrefix})
 		}
 		d.Close()
 		slices.SortFunc(pre, func(x, y expTerm) int {
@@ -235,6 +240,11 @@ func (x *expander) expand(w word, synonym bool) ([]expTerm, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(ex) > 0 {
+		if err := inFields(x.r, ex); err != nil {
+			return nil, err
+		}
+	}
 	x.i.cache.put(x.gen, k, ex)
 	return ex, nil
 }
@@ -243,6 +253,35 @@ func (x *expander) close() {
 	if x.r != nil {
 		x.r.Close()
 	}
+}
+
+// inFields sets inTitle and inPartner of the terms.
+func inFields(r index.IndexReader, ex []expTerm) error {
+	cr, ok := r.(index.IndexReaderContains)
+	if !ok {
+		for k := range ex {
+			ex[k].inTitle, ex[k].inPartner = true, true
+		}
+		return nil
+	}
+	title, err := cr.FieldDictContains(search.FieldTitle)
+	if err != nil {
+		return err
+	}
+	partner, err := cr.FieldDictContains(search.FieldPartnerName)
+	if err != nil {
+		return err
+	}
+	for k := range ex {
+		t := []byte(ex[k].term)
+		if ex[k].inTitle, err = title.Contains(t); err != nil {
+			return err
+		}
+		if ex[k].inPartner, err = partner.Contains(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unscored runs a filter without scoring: bleve then ORs and ANDs its
@@ -283,9 +322,12 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 				for _, e := range ex {
 					m.terms[e.term] = true
 					ors = append(ors, termQuery(fieldAll, e.term, e.boost))
-					should = append(should,
-						termQuery(search.FieldTitle, e.term, boostTitle*e.boost),
-						termQuery(search.FieldPartnerName, e.term, boostPartner*e.boost))
+					if e.inTitle {
+						should = append(should, termQuery(search.FieldTitle, e.term, boostTitle*e.boost))
+					}
+					if e.inPartner {
+						should = append(should, termQuery(search.FieldPartnerName, e.term, boostPartner*e.boost))
+					}
 				}
 				conj = append(conj, disjunction(ors))
 			}
@@ -295,7 +337,7 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 			// synonyms, exactly
 		syn:
 			for _, ph := range s.synonyms {
-				var conj []query.Query
+				var conj, titles []query.Query
 				for _, t := range ph {
 					ex, err := x.expand(word{term: t}, true)
 					if err != nil {
@@ -305,13 +347,16 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 						continue syn
 					}
 					conj = append(conj, termQuery(fieldAll, t, boostExact))
+					if ex[0].inTitle {
+						titles = append(titles, termQuery(search.FieldTitle, t, boostTitle))
+					}
 				}
 				for _, t := range ph {
 					if len(ph) == 1 || utf8.RuneCountInString(t) > 3 { // don't mark "of" or "dan" everywhere
 						m.terms[t] = true
 					}
-					should = append(should, termQuery(search.FieldTitle, t, boostTitle))
 				}
+				should = append(should, titles...)
 				alts = append(alts, conj)
 			}
 			if len(alts) == 0 {
