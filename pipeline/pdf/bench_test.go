@@ -163,6 +163,32 @@ func bareSign(tb testing.TB, data []byte, key crypto.Signer, cert *x509.Certific
 	return out.Bytes()
 }
 
+// unalignedDoc is the 25-page document with the first photo's height
+// adjusted so that, once stamped, the signed range before /Contents ends
+// within 900 bytes of an 8 KB boundary: without the padding of signInput,
+// pdfsign's concatenation of the signed ranges reallocates on this file.
+// The +200 is where that range ends after the input (pdfsign's object
+// header and dictionary).
+func unalignedDoc(tb testing.TB) benchDoc {
+	scan := make([]pdftest.Page, 25)
+	for i := range scan {
+		scan[i] = pdftest.Page{JPEG: pdftest.JPEG(1200, 860, uint64(i))}
+	}
+	for h := 861; h < 960; h++ {
+		scan[0].JPEG = pdftest.JPEG(1200, h, 0)
+		data := pdftest.PDF(scan...)
+		stamped, err := pdf.StampForSigning(context.Background(), data, signingMarks)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if spare := (8192 - (len(stamped)+200)%8192) % 8192; spare < 900 {
+			return benchDoc{"25pages-unaligned", data}
+		}
+	}
+	tb.Fatal("no unaligned 25-page document")
+	return benchDoc{}
+}
+
 // BenchmarkSignMemory measures one Sign's memory relative to the file
 // size: "alloc-x" is everything it allocates, "peak-x" the peak growth of
 // the live heap (sampled with the GC forced to run often), which is what
@@ -170,7 +196,7 @@ func bareSign(tb testing.TB, data []byte, key crypto.Signer, cert *x509.Certific
 func BenchmarkSignMemory(b *testing.B) {
 	f := mustFixture(b)
 	ctx := context.Background()
-	for _, d := range mustBenchDocs(b) {
+	for _, d := range append(mustBenchDocs(b), unalignedDoc(b)) {
 		stamped, err := pdf.StampForSigning(ctx, d.data, signingMarks)
 		if err != nil {
 			b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	pdfreader "github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
+	"github.com/mattetti/filebuffer"
 	"golang.org/x/crypto/ocsp"
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -155,13 +156,158 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 		}
 	}
 	var out lastWrite
-	if err := sign.Sign(rd, &out, rdr, int64(len(data)), sd); err != nil {
+	in := &signInput{Reader: rd, capacity: signGrowth(sd), pad: signPad(len(data), rdr)}
+	if err := sign.Sign(in, &out, rdr, int64(len(data)), sd); err != nil {
 		return nil, err
 	}
 	if out.p == nil {
 		return nil, naskah.Errorf(naskah.EINTERNAL, "the signer produced no output")
 	}
+	// pdfsign finds its /Contents placeholder (a run of "0") by searching
+	// the whole file, so a shorter placeholder than the zero padding left
+	// in an earlier signature — one made with a timestamp, whose room for
+	// the token is mostly unused, followed by one without — lands in that
+	// earlier signature and destroys it (TestSignAfterTimestamped). Never
+	// hand such a file back.
+	if !bytes.HasPrefix(out.p, data) {
+		return nil, naskah.Errorf(naskah.EUNAVAILABLE, "this PDF's earlier signature was made with a timestamp and this one without: signing would damage it; sign with the timestamp authority configured")
+	}
 	return out.p, nil
+}
+
+// signInput is the io.ReadSeeker pdfsign reads the file from: a
+// bytes.Reader over the caller's slice (no copy), and a WriteTo that
+// sizes pdfsign's output buffer. It keeps one signing under 4× the file
+// size where pdfsign alone needs up to 5.5× (BenchmarkSignMemory).
+//
+// pdfsign (sign.go, SignPDF) copies the input into a fresh, empty
+// *filebuffer.Buffer with io.Copy, which hands the copy to the source's
+// WriteTo, and then appends the signature objects, xref and trailer; to
+// hash, it concatenates the two signed ranges into a new slice
+// (pdfsignature.go, createSignature), which pkcs7.NewSignedData then
+// marshals into a third copy. Those two copies we cannot avoid through
+// pdfsign's API; the rest we can, here:
+//
+//   - Left alone, the bytes.Buffer grows to the file size on the copy
+//     and to twice that on the next append, with the first array alive
+//     while the second is filled: about 3× the file at that moment and
+//     a 2× array kept to the end (and, through lastWrite, by our caller).
+//     Growing it once to the final size (capacity) before the copy means
+//     it never reallocates.
+//   - The concatenation is append(append([]byte{}, range1...), range2...).
+//     The first append's array is range1's length rounded up to the
+//     runtime's 8 KB page; when range2 (everything after /Contents: the
+//     rest of the signature dictionary, the new objects, xref and
+//     trailer, about 1–2 KB) does not fit in that rounding, the second
+//     append copies everything into a 1.25× array while the first is
+//     still alive: +2.25× of the file for the 15–25% of file sizes where
+//     it happens. Whitespace after the previous %%EOF (allowed between
+//     revisions; pdfsign itself adds a newline there) moves range1's end
+//     just past a page boundary so range2 always fits: at most
+//     sigPadNeed+sigPadMargin bytes, on files of 64 KB or more only.
+//
+// If pdfsign ever copies into another writer, this is a plain copy and
+// nothing else changes.
+type signInput struct {
+	*bytes.Reader
+	capacity int // what pdfsign will append, at most (signGrowth)
+	pad      int // whitespace after the input (signPad)
+}
+
+func (in *signInput) WriteTo(w io.Writer) (int64, error) {
+	fb, ok := w.(*filebuffer.Buffer)
+	if !ok || fb.Buff == nil || fb.Buff.Len() != 0 {
+		return in.Reader.WriteTo(w)
+	}
+	fb.Buff.Grow(in.Reader.Len() + in.pad + in.capacity)
+	n, err := in.Reader.WriteTo(w)
+	if err != nil || in.pad == 0 {
+		return n, err
+	}
+	m, err := w.Write(whitespace(in.pad))
+	return n + int64(m), err
+}
+
+const (
+	// sigDictPrefix is what pdfsign writes of an approval signature's
+	// dictionary before the < of /Contents (createSignaturePlaceholder).
+	sigDictPrefix = "<<\n /Type /Sig\n /Filter /Adobe.PPKLite\n /SubFilter /adbe.pkcs7.detached\n" +
+		" /Prop_Build <<\n   /App << /Name /Digitorus#20PDFSign >>\n >>\n" +
+		" /ByteRange[0 ********** ********** **********] /Contents"
+	sigPadMinSize = 64 << 10 // below, runtime size classes differ and fixed costs dominate
+	sigPadPage    = 8 << 10  // the runtime rounds large allocations up to its page
+	sigPadNeed    = 4 << 10  // room range2 needs, with margin (1–2 KB measured)
+	sigPadMargin  = 64       // for our estimate of where range1 ends being off
+)
+
+// signPad is the whitespace to add after data so that pdfsign's
+// concatenation of the signed ranges does not reallocate (see signInput).
+// The signature dictionary is pdfsign's first new object; its number is
+// the highest in the xref plus 2 (getLastObjectIDFromXref, addObject).
+func signPad(size int, rdr *pdfreader.Reader) int {
+	if size < sigPadMinSize {
+		return 0
+	}
+	var maxID uint32
+	for _, x := range rdr.Xref() {
+		ptr := x.Ptr()
+		maxID = max(maxID, ptr.GetID())
+	}
+	// input, pdfsign's "\n", "\nN 0 obj\n", the dictionary up to "<"
+	end := size + 1 + len(fmt.Sprintf("\n%d 0 obj\n", maxID+2)) + len(sigDictPrefix)
+	spare := (sigPadPage - end%sigPadPage) % sigPadPage
+	if spare >= sigPadNeed {
+		return 0
+	}
+	return spare + sigPadMargin
+}
+
+// whitespace returns n bytes of lines of spaces.
+func whitespace(n int) []byte {
+	b := bytes.Repeat([]byte(" "), n)
+	for i := 79; i < n; i += 80 {
+		b[i] = '\n'
+	}
+	if n > 0 {
+		b[n-1] = '\n'
+	}
+	return b
+}
+
+// signGrowth is a safe upper bound of what pdfsign appends to the file:
+// the /Contents placeholder (hex, twice the bytes it reserves for the
+// signature, certificates, revocation data and timestamp: we count each
+// certificate and response in full plus pdfsign's fixed allowances) and
+// the new objects, xref and trailer (about 4 KB for an invisible
+// signature; a visible one adds its appearance and rewrites its page
+// dictionary).
+// Overestimating costs only the unused capacity; underestimating lets the
+// buffer double as before.
+func signGrowth(sd sign.SignData) int {
+	n := 512 + 512 + 2*sd.DigestAlgorithm.Size() + 64 // pdfsign's base, key and digest allowances, and ASN.1 framing
+	if sd.Certificate != nil {
+		n += len(sd.Certificate.Raw) + len(sd.Certificate.RawIssuer) + 64
+	}
+	for _, chain := range sd.CertificateChains {
+		for _, c := range chain {
+			n += len(c.Raw) + 64
+		}
+	}
+	for _, r := range sd.RevocationData.CRL {
+		n += len(r.FullBytes)
+	}
+	for _, r := range sd.RevocationData.OCSP {
+		n += len(r.FullBytes)
+	}
+	if sd.TSA.URL != "" {
+		n += 9000
+	}
+	n = 2 * n // hex
+	n += 8 << 10
+	if sd.Appearance.Visible {
+		n += 16 << 10
+	}
+	return n
 }
 
 // lastWrite keeps the slice of the last Write instead of copying it.

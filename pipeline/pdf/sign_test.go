@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +197,85 @@ func TestTwoSigners(t *testing.T) {
 	}
 	if ps := f.mustNSS(t).MustPdfsig(t, second); !ps.AllGood(2) {
 		t.Errorf("pdfsig: got not all valid and trusted, want both:\n%s", ps.Output)
+	}
+}
+
+// TestSignPadding signs a 170 KB file six times in sequence, which puts
+// the end of each signed range at a different offset within the
+// runtime's 8 KB page: each signature must leave room after the first
+// signed range for the second (so that pdfsign's concatenation of the
+// two does not reallocate; see signInput), some by padding the previous
+// revision with whitespace, and the result must stay valid to Verify and
+// pdfsig.
+func TestSignPadding(t *testing.T) {
+	f := mustFixture(t)
+	long := make([]pdftest.Page, 165)
+	for i := range long {
+		long[i] = pdftest.Portrait
+	}
+	doc := MustStampForSigning(t, pdftest.PDF(long...))
+	byteRange := regexp.MustCompile(`/ByteRange \[0 (\d+) (\d+) (\d+)\]`)
+	padded := 0
+	for i := range 6 {
+		opts := pdf.SignOptions{Reason: fmt.Sprintf("Persetujuan %d", i+1), Location: "Jakarta"}
+		// One certificate per signature: pdfsig (NSS) reports a certificate
+		// seen in an earlier signature of the file as "Unknown issue".
+		ocspURL := ""
+		if i >= 2 {
+			ocspURL, opts.EmbedRevocation = f.ocsp, true
+		}
+		signer := f.pki.MustSigner(t, fmt.Sprintf("Pejabat %d", i+1), "Direktur", ocspURL)
+		if i%2 == 1 {
+			opts.Visible, opts.Rect = true, [4]float64{60, 80 + 60*float64(i), 260, 130 + 60*float64(i)}
+		}
+		if i >= 4 { // after a timestamped signature, only timestamped ones (TestSignAfterTimestamped)
+			opts.TSAURL = f.tsa
+		}
+		out := MustSign(t, doc, signer, opts)
+		if !bytes.HasPrefix(out, doc) {
+			t.Fatalf("signature %d rewrote the file: want an incremental update", i+1)
+		}
+		if bytes.HasPrefix(out[len(doc):], []byte("  ")) {
+			padded++
+		}
+		m := byteRange.FindAllSubmatch(out, -1)
+		if len(m) != i+1 {
+			t.Fatalf("signature %d: got %d byte ranges, want %d", i+1, len(m), i+1)
+		}
+		a, _ := strconv.Atoi(string(m[i][1]))
+		c, _ := strconv.Atoi(string(m[i][3]))
+		if spare := (8192 - a%8192) % 8192; spare < c {
+			t.Errorf("signature %d: the first signed range ends %d bytes before an 8 KB boundary, the second is %d bytes: pdfsign's concatenation reallocates", i+1, spare, c)
+		}
+		doc = out
+	}
+	if padded == 0 {
+		t.Error("no signature needed padding: the test no longer covers it")
+	}
+	rep := MustVerify(t, doc, f.verifyOp)
+	if !rep.Valid || len(rep.Signatures) != 6 {
+		t.Fatalf("got valid=%v with %d signatures, want valid with 6: %+v", rep.Valid, len(rep.Signatures), rep)
+	}
+	if ps := f.mustNSS(t).MustPdfsig(t, doc); !ps.AllGood(6) {
+		t.Errorf("pdfsig: got not all valid and trusted, want all:\n%s", ps.Output)
+	}
+}
+
+// TestSignAfterTimestamped: pdfsign would overwrite a timestamped
+// signature's unused room with a later signature made without a
+// timestamp (see signBytes); Sign refuses instead, and signing with the
+// timestamp works.
+func TestSignAfterTimestamped(t *testing.T) {
+	f := mustFixture(t)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait))
+	first := MustSign(t, in, f.kepala, pdf.SignOptions{Reason: "Persetujuan", TSAURL: f.tsa})
+	_, err := pdf.Sign(context.Background(), first, f.mitra, pdf.SignOptions{Reason: "Approval"})
+	if naskah.ErrorCode(err) != naskah.EUNAVAILABLE {
+		t.Fatalf("got %v, want EUNAVAILABLE", err)
+	}
+	second := MustSign(t, first, f.mitra, pdf.SignOptions{Reason: "Approval", TSAURL: f.tsa})
+	if rep := MustVerify(t, second, f.verifyOp); !rep.Valid || len(rep.Signatures) != 2 {
+		t.Fatalf("got valid=%v with %d signatures, want valid with 2: %+v", rep.Valid, len(rep.Signatures), rep)
 	}
 }
 
