@@ -675,7 +675,7 @@ func (m *matcher) fragments(text string) []string {
 	// previous fragment) to fragmentWords words after its last hit, hits
 	// closer than that joining one fragment. Only the starts of the last
 	// ringSize words are kept, for where a fragment begins.
-	const ringSize = 16 // > fragmentWords
+	const ringSize = 16 // > fragmentWords, a power of 2
 	var (
 		frags   []string
 		ring    [ringSize]int
@@ -707,22 +707,65 @@ func (m *matcher) fragments(text string) []string {
 		frags = append(frags, b.String())
 		hits, first, prevEnd = hits[:0], -1, n
 	}
-	words(text, &m.lens, func(start, end int, lower []byte) bool {
+	// The word scan of words, inlined: this loop runs over every byte of
+	// every hit's text, and a call per word costs more than the scan.
+	buf := make([]byte, 0, 64)
+	for k := 0; k < len(text) && len(frags) < maxFragments; {
+		ascii := true
+		switch byteClass[text[k]] {
+		case classOther:
+			k++
+			continue
+		case classMulti:
+			r, size := utf8.DecodeRuneInString(text[k:])
+			if !wordRune(r) {
+				k += size
+				continue
+			}
+			ascii = false
+		}
+		start := k
+		for k < len(text) {
+			c := byteClass[text[k]]
+			if c == classWord {
+				k++
+				continue
+			}
+			if c == classMulti {
+				if r, size := utf8.DecodeRuneInString(text[k:]); wordRune(r) {
+					ascii = false
+					k += size
+					continue
+				}
+			}
+			break
+		}
 		n++
-		ring[n%ringSize] = start
-		lastEnd = end
-		if lower != nil && m.terms[string(lower)] {
+		ring[n&(ringSize-1)] = start
+		lastEnd = k
+		hit := false
+		if !ascii || m.lens[lowerASCII(text[start])]&(1<<min(k-start, 63)) != 0 {
+			buf = buf[:0]
+			for _, r := range text[start:k] {
+				if r < utf8.RuneSelf {
+					buf = append(buf, lowerASCII(byte(r)))
+				} else {
+					buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				}
+			}
+			hit = m.terms[string(buf)]
+		}
+		if hit {
 			if first < 0 {
 				first = n
-				from = ring[max(prevEnd+1, n-fragmentWords, 0)%ringSize]
+				from = ring[max(prevEnd+1, n-fragmentWords, 0)&(ringSize-1)]
 			}
 			last = n
-			hits = append(hits, span{start, end})
+			hits = append(hits, span{start, k})
 		} else if first >= 0 && n-last >= fragmentWords {
-			flush(end)
+			flush(k)
 		}
-		return len(frags) < maxFragments
-	})
+	}
 	if first >= 0 && len(frags) < maxFragments {
 		flush(lastEnd)
 	}
