@@ -5,7 +5,6 @@ package bleve
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -271,7 +270,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 		for _, h := range sr.Hits {
 			hit := search.Hit{ID: h.ID, Score: h.Score}
 			if s, ok := h.Fields[fieldSrc].(string); ok {
-				if err := json.Unmarshal([]byte(s), &hit.Doc); err != nil {
+				if err := decodeSrc(s, &hit.Doc); err != nil {
 					return nil, translate(err, "decode "+h.ID)
 				}
 			}
