@@ -76,6 +76,42 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 }
 
+// BenchmarkOverhead runs the two paths interleaved, alternating which
+// goes first and each from a collected heap, so that load changes on a shared machine hit both alike
+// (separate runs of BenchmarkPipeline and BenchmarkBare differ by ±15%
+// from one run to the next on a loaded two-core machine). It reports the
+// time of each path per document and the pipeline's overhead in percent.
+func BenchmarkOverhead(b *testing.B) {
+	f := mustFixture(b)
+	warmUp(b, f)
+	for _, d := range mustBenchDocs(b) {
+		b.Run(fmt.Sprintf("%s-%dKB", d.name, len(d.data)>>10), func(b *testing.B) {
+			runtime.GC()
+			var ours, bare time.Duration
+			timed := func(run func(testing.TB, *fixture, []byte), total *time.Duration) {
+				runtime.GC() // neither path pays for the other's garbage
+				t0 := time.Now()
+				run(b, f, d.data)
+				*total += time.Since(t0)
+			}
+			i := 0
+			for b.Loop() {
+				if i%2 == 0 {
+					timed(pipelineRun, &ours)
+					timed(bareRun, &bare)
+				} else {
+					timed(bareRun, &bare)
+					timed(pipelineRun, &ours)
+				}
+				i++
+			}
+			b.ReportMetric(float64(ours.Nanoseconds())/float64(i), "pipeline-ns/op")
+			b.ReportMetric(float64(bare.Nanoseconds())/float64(i), "bare-ns/op")
+			b.ReportMetric(100*(float64(ours)/float64(bare)-1), "overhead-%")
+		})
+	}
+}
+
 func pipelineRun(tb testing.TB, f *fixture, data []byte) {
 	ctx := context.Background()
 	stamped, err := pdf.StampForSigning(ctx, data, signingMarks)
