@@ -3,8 +3,10 @@ package bleve
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
 	index "github.com/blevesearch/bleve_index_api"
@@ -155,25 +157,69 @@ func (fc *facetCounter) result() map[string][]search.FacetCount {
 	return out
 }
 
-// withFacets returns ctx making bleve's collector pass every match to
-// *fc, created for the snapshot the search runs on, before collecting it.
-func (i *Index) withFacets(ctx context.Context, fields []string, fc **facetCounter) context.Context {
+// collection is what Search learns from bleve's collector: the snapshot
+// it searched (referenced until release, so the page's stored fields are
+// read from the very snapshot that matched them) and the facet counts.
+type collection struct {
+	snap   *scorch.IndexSnapshot
+	facets *facetCounter
+}
+
+func (c *collection) release() {
+	if c.snap != nil {
+		c.snap.DecRef()
+		c.snap = nil
+	}
+}
+
+// collecting returns ctx making bleve's collector hand its snapshot to c
+// and, when facets are requested, pass every match to c.facets before
+// collecting it.
+func (i *Index) collecting(ctx context.Context, facets []string, c *collection) context.Context {
 	return context.WithValue(ctx, bsearch.MakeDocumentMatchHandlerKey, bsearch.MakeDocumentMatchHandler(
 		func(sc *bsearch.SearchContext) (bsearch.DocumentMatchHandler, bool, error) {
 			next, loadID, err := collector.MakeTopNDocumentMatchHandler(sc)
 			if err != nil {
 				return nil, false, err
 			}
-			c, err := i.newFacetCounter(ctx, sc.IndexReader, fields)
+			snap, ok := sc.IndexReader.(*scorch.IndexSnapshot)
+			if !ok {
+				return nil, false, fmt.Errorf("index reader is a %T, want a scorch snapshot", sc.IndexReader)
+			}
+			c.release()
+			snap.AddRef()
+			c.snap = snap
+			if len(facets) == 0 {
+				return next, loadID, nil
+			}
+			fc, err := i.newFacetCounter(ctx, sc.IndexReader, facets)
 			if err != nil {
 				return nil, false, err
 			}
-			*fc = c
+			c.facets = fc
 			return func(d *bsearch.DocumentMatch) error {
 				if d != nil {
-					c.add(d.IndexInternalID)
+					fc.add(d.IndexInternalID)
 				}
 				return next(d)
 			}, loadID, nil
 		}))
+}
+
+// visitStored calls fn with the stored fields of the document numbered
+// doc in snap. The value is valid only during the call.
+func visitStored(snap *scorch.IndexSnapshot, doc uint64, fn func(field string, val []byte)) error {
+	segs := snap.Segments()
+	var base uint64
+	for _, seg := range segs {
+		size := uint64(seg.FullSize())
+		if doc < base+size {
+			return seg.VisitDocument(doc-base, func(field string, _ byte, val []byte, _ []uint64) bool {
+				fn(field, val)
+				return true
+			})
+		}
+		base += size
+	}
+	return fmt.Errorf("document number %d not in the snapshot", doc)
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -257,26 +258,37 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	}
 	res := &search.Result{}
 	if req != nil { // nil: some query word matches no indexed term
-		var fc *facetCounter
-		sctx := ctx
-		if len(q.Facets) > 0 {
-			sctx = i.withFacets(ctx, q.Facets, &fc)
-		}
-		sr, err := i.idx.SearchInContext(sctx, req)
+		var c collection
+		defer c.release()
+		sr, err := i.idx.SearchInContext(i.collecting(ctx, q.Facets, &c), req)
 		if err != nil {
 			return nil, translate(err, "search")
 		}
 		res.Total = int(sr.Total)
+		if len(sr.Hits) > 0 && c.snap == nil {
+			return nil, translate(errors.New("no snapshot from the collector"), "search")
+		}
 		for _, h := range sr.Hits {
 			hit := search.Hit{ID: h.ID, Score: h.Score}
-			if s, ok := h.Fields[fieldSrc].(string); ok {
-				if err := decodeSrc(s, &hit.Doc); err != nil {
-					return nil, translate(err, "decode "+h.ID)
+			var text []string
+			var derr error
+			err := visitStored(c.snap, h.IndexInternalID.Value(), func(field string, val []byte) {
+				switch field {
+				case fieldSrc:
+					derr = decodeSrc(string(val), &hit.Doc)
+				case fieldTextStore:
+					if q.Highlight && len(val) > 0 {
+						// the value lives only during this call: fragments
+						// copies what it keeps
+						text = m.fragments(unsafe.String(&val[0], len(val)))
+					}
 				}
+			})
+			if err = cmp.Or(err, derr); err != nil {
+				return nil, translate(err, "load "+h.ID)
 			}
 			hit.Type, hit.AgreementID, hit.Title, hit.Number = hit.Doc.Type, hit.Doc.AgreementID, hit.Doc.Title, hit.Doc.Number
 			if q.Highlight {
-				text, _ := h.Fields[fieldTextStore].(string)
 				hit.Snippets = m.snippets(&hit.Doc, text)
 			}
 			res.Hits = append(res.Hits, hit)
@@ -286,8 +298,8 @@ func (i *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 				return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.ID, b.ID))
 			})
 		}
-		if fc != nil {
-			res.Facets = fc.result()
+		if c.facets != nil {
+			res.Facets = c.facets.result()
 		}
 	}
 	if res.Facets == nil && len(q.Facets) > 0 {

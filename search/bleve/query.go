@@ -442,10 +442,8 @@ func (i *Index) buildRequest(q search.Query) (*bv.SearchRequest, *matcher, error
 	}
 
 	req := bv.NewSearchRequestOptions(bq, q.Limit, q.Offset, false)
-	req.Fields = []string{fieldSrc}
-	if q.Highlight {
-		req.Fields = append(req.Fields, fieldTextStore)
-	}
+	// No req.Fields: Search reads the stored fields of the page's hits
+	// itself (see loadHits).
 	switch q.Sort {
 	case search.SortRelevance:
 		// No "_id" tie-break: it makes bleve load the external ID of every
@@ -481,7 +479,8 @@ const (
 	fragmentWords = 12
 )
 
-func (m *matcher) snippets(d *search.Doc, text string) map[string][]string {
+// snippets returns the snippets of d, given the fragments of its text.
+func (m *matcher) snippets(d *search.Doc, text []string) map[string][]string {
 	out := map[string][]string{}
 	for _, f := range []struct{ name, value string }{
 		{search.FieldTitle, d.Title}, {search.FieldNumber, d.Number}, {search.FieldPartnerName, d.PartnerName},
@@ -490,8 +489,8 @@ func (m *matcher) snippets(d *search.Doc, text string) map[string][]string {
 			out[f.name] = []string{s}
 		}
 	}
-	if fr := m.fragments(text); len(fr) > 0 {
-		out[search.FieldText] = fr
+	if len(text) > 0 {
+		out[search.FieldText] = text
 	}
 	if len(out) == 0 {
 		return nil
