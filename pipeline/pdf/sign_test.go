@@ -206,7 +206,7 @@ func TestTwoSigners(t *testing.T) {
 // signed range for the second (so that pdfsign's concatenation of the
 // two does not reallocate; see signInput), some by padding the previous
 // revision with whitespace, and the result must stay valid to Verify and
-// pdfsig.
+// pdfsig, and readable to pdfcpu.
 func TestSignPadding(t *testing.T) {
 	f := mustFixture(t)
 	long := make([]pdftest.Page, 165)
@@ -251,6 +251,12 @@ func TestSignPadding(t *testing.T) {
 	}
 	if padded == 0 {
 		t.Error("no signature needed padding: the test no longer covers it")
+	}
+	if info, err := pdf.Inspect(context.Background(), doc, pdf.Limits{}); err != nil || info.Signatures != 6 {
+		t.Fatalf("inspect: got %v, %+v; want 6 signatures", err, info)
+	}
+	if _, err := pdf.StampUncontrolledCopy(context.Background(), doc, pdf.CopyMarks{Who: "Auditor"}); err != nil {
+		t.Fatalf("stamp a copy: %v", err)
 	}
 	rep := MustVerify(t, doc, f.verifyOp)
 	if !rep.Valid || len(rep.Signatures) != 6 {
