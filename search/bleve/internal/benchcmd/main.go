@@ -103,12 +103,12 @@ func run(ndocs, words, nq, clients int, dur time.Duration, naive bool, cpuprofil
 			var qq query.Query = mq
 			if kinds := q.Filters[search.FieldKind]; len(kinds) > 0 {
 				kq := query.NewMatchQuery(kinds[0])
-				kq.SetField("Kind")
+				kq.SetField(search.FieldKind) // bleve names fields by their json tags
 				qq = query.NewConjunctionQuery([]query.Query{mq, kq})
 			}
 			req := bv.NewSearchRequestOptions(qq, q.Limit, 0, false)
-			req.AddFacet("kind", bv.NewFacetRequest("Kind", 10))
-			req.AddFacet("unit", bv.NewFacetRequest("Unit", 10))
+			req.AddFacet("kind", bv.NewFacetRequest(search.FieldKind, 10))
+			req.AddFacet("unit", bv.NewFacetRequest(search.FieldUnit, 10))
 			req.Highlight = bv.NewHighlight()
 			res, err := idx.SearchInContext(ctx, req)
 			if err != nil {
