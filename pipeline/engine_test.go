@@ -76,6 +76,16 @@ func mustMinIOStore(t *testing.T) (storage.Store, *miniotest.Server) {
 	return st, srv
 }
 
+func mustLocalStore(t *testing.T) storage.Store {
+	t.Helper()
+	st, err := local.Open(local.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func newHarness(t *testing.T, st storage.Store, srv *miniotest.Server) *harness {
 	t.Helper()
 	idx, err := bleve.OpenMem()
@@ -393,11 +403,7 @@ func checkPdfsig(t *testing.T, h *harness, data []byte, n int) {
 // TestEngineRefusesAndConflicts covers wrong roles, wrong steps, bad files,
 // stale revisions and concurrent actions, on the embedded store.
 func TestEngineRefusesAndConflicts(t *testing.T) {
-	st, err := local.Open(local.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := mustLocalStore(t)
 	h := newHarness(t, st, nil)
 	ctx := context.Background()
 	a, err := h.e.Initiate(ctx, unit, naskah.Agreement{Title: "MoU Edukasi Keamanan Pangan", Kind: naskah.KindMoU, Process: naskah.ProcessDomestic,
@@ -622,11 +628,7 @@ func TestOutboxSurvivesIndexDown(t *testing.T) {
 // TestMonevMatrixXLSX: C2 takes the unit's matrix as a spreadsheet, whose
 // cells are indexed; a broken spreadsheet is refused with a clear error.
 func TestMonevMatrixXLSX(t *testing.T) {
-	st, err := local.Open(local.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := mustLocalStore(t)
 	h := newHarness(t, st, nil)
 	ctx := context.Background()
 	c, err := h.e.Initiate(ctx, bkh, naskah.Agreement{Title: "Monev 2026-Q4", Process: naskah.ProcessMonitoring, Monitors: "ag-x",
@@ -673,11 +675,7 @@ func TestMonevMatrixXLSX(t *testing.T) {
 // by the working-day calendar, and completed agreements that expire within
 // the window are listed for extension.
 func TestDeadlinesAndExpiry(t *testing.T) {
-	st, err := local.Open(local.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := mustLocalStore(t)
 	h := newHarness(t, st, nil)
 	ctx := context.Background()
 	mk := func(title string, by naskah.Actor) *naskah.Agreement {
