@@ -60,7 +60,8 @@ type Engine struct {
 	Now       func() time.Time
 	Logger    *slog.Logger
 
-	work worker
+	work    worker
+	records recordCache
 }
 
 // New returns an engine with defaults for what is not set.
@@ -95,6 +96,7 @@ func (e *Engine) Load(ctx context.Context, id string) (*naskah.Agreement, string
 	if err := json.NewDecoder(rc).Decode(&a); err != nil {
 		return nil, "", fmt.Errorf("load %s: %w", id, err)
 	}
+	e.records.put(id, info.VersionID, &a)
 	return &a, info.ETag, nil
 }
 
@@ -109,35 +111,6 @@ func (e *Engine) Get(ctx context.Context, actor naskah.Actor, id string) (*naska
 		return nil, naskah.Errorf(naskah.ENOTFOUND, "agreement %q does not exist: check the id", id)
 	}
 	return a, nil
-}
-
-// List returns the agreements the actor may see, newest first.
-func (e *Engine) List(ctx context.Context, actor naskah.Actor) ([]*naskah.Agreement, error) {
-	objs, err := e.Store.List(ctx, "agreements/")
-	if err != nil {
-		return nil, fmt.Errorf("list agreements: %w", err)
-	}
-	var out []*naskah.Agreement
-	for _, o := range objs {
-		if !strings.HasSuffix(o.Key, "/record.json") {
-			continue
-		}
-		id := strings.TrimSuffix(strings.TrimPrefix(o.Key, "agreements/"), "/record.json")
-		a, _, err := e.Load(ctx, id)
-		if err != nil {
-			if naskah.ErrorCode(err) == naskah.ENOTFOUND {
-				continue // deleted between list and load
-			}
-			return nil, err
-		}
-		if actor.CanSee(a) {
-			out = append(out, a)
-		}
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, nil
 }
 
 // Initiate creates an agreement at the first step of its process.
@@ -376,7 +349,7 @@ func (e *Engine) commit(ctx context.Context, a *naskah.Agreement, etag string) e
 	if err := e.queue(ctx, a.ID, a.Revision); err != nil {
 		return err
 	}
-	_, err = e.Store.Put(ctx, naskah.RecordKey(a.ID), bytes.NewReader(body), storage.PutOptions{
+	info, err := e.Store.Put(ctx, naskah.RecordKey(a.ID), bytes.NewReader(body), storage.PutOptions{
 		Size: int64(len(body)), ContentType: "application/json", IfMatch: etag, IfNoneMatch: etag == "",
 		Metadata: map[string]string{"revision": fmt.Sprint(a.Revision), "step": string(a.Step)}})
 	if naskah.ErrorCode(err) == naskah.ECONFLICT {
@@ -388,6 +361,7 @@ func (e *Engine) commit(ctx context.Context, a *naskah.Agreement, etag string) e
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", a.ID, err)
 	}
+	e.records.put(a.ID, info.VersionID, a)
 	e.Kick()
 	return nil
 }

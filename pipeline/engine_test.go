@@ -736,3 +736,29 @@ func TestDeadlinesAndExpiry(t *testing.T) {
 		t.Fatalf("with a 30-day window, expiring %v, want none", d.Expiring)
 	}
 }
+
+// TestListSeesOtherReplicasChanges: a second engine on the same store (a
+// replica) lists from its cache only what did not change.
+func TestListSeesOtherReplicasChanges(t *testing.T) {
+	st := mustLocalStore(t)
+	h := newHarness(t, st, nil)
+	ctx := context.Background()
+	other := pipeline.New(st, h.e.Index, h.e.Config)
+	other.Calendar, other.Now, other.Roots = h.e.Calendar, h.e.Now, h.e.Roots
+	a, err := h.e.Initiate(ctx, unit, naskah.Agreement{Title: "MoU replika", Kind: naskah.KindMoU, Process: naskah.ProcessDomestic,
+		Partner: naskah.Partner{Name: "Mitra", Kind: naskah.PartnerSociety, Country: "ID"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := other.List(ctx, bkh)
+	if err != nil || len(list) != 1 || list[0].Revision != a.Revision {
+		t.Fatalf("first list: %v %v", err, list)
+	}
+	a = h.upload(unit, a, naskah.DocNotaDinas)
+	for range 2 { // the second list is served from the cache
+		list, err = other.List(ctx, bkh)
+		if err != nil || len(list) != 1 || list[0].Revision != a.Revision || len(list[0].Documents) != 1 {
+			t.Fatalf("after another replica's upload: %v, revision %d want %d", err, list[0].Revision, a.Revision)
+		}
+	}
+}
