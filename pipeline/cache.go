@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,35 +10,36 @@ import (
 	"github.com/bpom/naskah/storage"
 )
 
-// recordCache keeps parsed records by their storage version id, so a list
-// re-reads only the records that changed since the last one. A version id
-// names immutable bytes, so a hit is never stale; correctness across
+// recordCache keeps parsed records by their ETag, so a list re-reads only
+// the records that changed since the last one (a listing carries ETags, not
+// always version ids). An ETag names the bytes (a content hash on S3, the
+// version on the local store), so a hit is never stale; correctness across
 // replicas still rests on the conditional writes alone.
 type recordCache struct {
 	mu sync.Mutex
-	m  map[string]cachedRecord // agreement id → record at a version
+	m  map[string]cachedRecord // agreement id → record with that ETag
 }
 
 type cachedRecord struct {
-	version string
-	a       *naskah.Agreement
+	etag string
+	a    *naskah.Agreement
 }
 
 // maxCachedRecords bounds the cache's memory (a record is tens of KB).
 const maxCachedRecords = 5000
 
-func (c *recordCache) get(id, version string) *naskah.Agreement {
+func (c *recordCache) get(id, etag string) *naskah.Agreement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r, ok := c.m[id]; ok && r.version == version && version != "" {
+	if r, ok := c.m[id]; ok && r.etag == etag && etag != "" {
 		a := *r.a
 		return &a
 	}
 	return nil
 }
 
-func (c *recordCache) put(id, version string, a *naskah.Agreement) {
-	if version == "" {
+func (c *recordCache) put(id, etag string, a *naskah.Agreement) {
+	if etag == "" {
 		return
 	}
 	c.mu.Lock()
@@ -48,25 +48,17 @@ func (c *recordCache) put(id, version string, a *naskah.Agreement) {
 		c.m = make(map[string]cachedRecord)
 	}
 	cp := *a
-	c.m[id] = cachedRecord{version, &cp}
+	c.m[id] = cachedRecord{etag, &cp}
 }
 
-// loadVersion reads a record at a known storage version, through the cache.
-func (e *Engine) loadVersion(ctx context.Context, id, version string) (*naskah.Agreement, error) {
-	if a := e.records.get(id, version); a != nil {
+// loadListed returns a listed record: from the cache when its ETag is
+// unchanged, else read anew (possibly newer than the listing).
+func (e *Engine) loadListed(ctx context.Context, id, etag string) (*naskah.Agreement, error) {
+	if a := e.records.get(id, etag); a != nil {
 		return a, nil
 	}
-	rc, info, err := e.Store.Get(ctx, naskah.RecordKey(id), storage.GetOptions{VersionID: version})
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var a naskah.Agreement
-	if err := json.NewDecoder(rc).Decode(&a); err != nil {
-		return nil, fmt.Errorf("load %s: %w", id, err)
-	}
-	e.records.put(id, info.VersionID, &a)
-	return &a, nil
+	a, _, err := e.Load(ctx, id)
+	return a, err
 }
 
 // List returns the agreements the actor may see, newest first. Records
@@ -89,7 +81,7 @@ func (e *Engine) List(ctx context.Context, actor naskah.Actor) ([]*naskah.Agreem
 	var wg sync.WaitGroup
 	for i, o := range recs {
 		id := strings.TrimSuffix(strings.TrimPrefix(o.Key, "agreements/"), "/record.json")
-		if a := e.records.get(id, o.VersionID); a != nil {
+		if a := e.records.get(id, o.ETag); a != nil {
 			loaded[i] = a
 			continue
 		}
@@ -98,7 +90,7 @@ func (e *Engine) List(ctx context.Context, actor naskah.Actor) ([]*naskah.Agreem
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			loaded[i], errs[i] = e.loadVersion(ctx, id, o.VersionID)
+			loaded[i], errs[i] = e.loadListed(ctx, id, o.ETag)
 		}()
 	}
 	wg.Wait()

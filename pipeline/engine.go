@@ -96,7 +96,7 @@ func (e *Engine) Load(ctx context.Context, id string) (*naskah.Agreement, string
 	if err := json.NewDecoder(rc).Decode(&a); err != nil {
 		return nil, "", fmt.Errorf("load %s: %w", id, err)
 	}
-	e.records.put(id, info.VersionID, &a)
+	e.records.put(id, info.ETag, &a)
 	return &a, info.ETag, nil
 }
 
@@ -361,7 +361,7 @@ func (e *Engine) commit(ctx context.Context, a *naskah.Agreement, etag string) e
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", a.ID, err)
 	}
-	e.records.put(a.ID, info.VersionID, a)
+	e.records.put(a.ID, info.ETag, a)
 	e.Kick()
 	return nil
 }

@@ -77,12 +77,23 @@ func (e *Engine) DrainOutbox(ctx context.Context) (int, error) {
 	n := 0
 	for _, o := range objs {
 		id := strings.TrimSuffix(strings.TrimPrefix(o.Key, outboxPrefix), ".json")
+		// Pin the version before indexing: an entry queued meanwhile is a
+		// newer version, and only the one read here may be removed.
+		version := o.VersionID
+		if version == "" {
+			info, err := e.Store.Stat(ctx, o.Key, storage.GetOptions{})
+			if naskah.ErrorCode(err) == naskah.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return n, err
+			}
+			version = info.VersionID
+		}
 		if err := e.IndexAgreement(ctx, id); err != nil {
 			return n, err
 		}
-		// Remove exactly the version we applied: an entry queued meanwhile
-		// is a newer version and stays.
-		if err := e.Store.Delete(ctx, o.Key, storage.DeleteOptions{VersionID: o.VersionID}); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
+		if err := e.Store.Delete(ctx, o.Key, storage.DeleteOptions{VersionID: version}); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
 			return n, err
 		}
 		n++

@@ -59,8 +59,9 @@ type Store interface {
 
 	// List returns the latest version of every key under prefix whose latest
 	// version is not a delete marker, sorted by key. Empty prefix lists all.
-	// An empty result is not an error. Metadata and SHA256 may be empty in
-	// listings; Stat a key for its full info.
+	// An empty result is not an error. VersionID, Metadata and SHA256 may
+	// be empty in listings (S3's plain listing has no version ids); Stat a
+	// key for its full info. ETag is always set.
 	List(ctx context.Context, prefix string) ([]ObjectInfo, error)
 
 	// Delete without opts.VersionID adds a delete marker: ENOTFOUND if the key

@@ -440,20 +440,22 @@ func (s *Store) listVersions(ctx context.Context, prefix string) ([]storage.Obje
 	return out, nil
 }
 
-// List implements storage.Store.
+// List implements storage.Store. It lists current objects only (S3 skips
+// keys whose latest version is a delete marker), so its cost does not grow
+// with each key's history; such listings carry no VersionID.
 func (s *Store) List(ctx context.Context, prefix string) ([]storage.ObjectInfo, error) {
 	if err := storage.ValidatePrefix(prefix); err != nil {
 		return nil, err
 	}
-	all, err := s.listVersions(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	var out []storage.ObjectInfo
-	for _, o := range all {
-		if o.IsLatest && !o.DeleteMarker {
-			out = append(out, o)
+	for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if oi.Err != nil {
+			return nil, s.translate("list", prefix, oi.Err)
 		}
+		out = append(out, storage.ObjectInfo{Key: oi.Key, VersionID: oi.VersionID, ETag: oi.ETag, Size: oi.Size,
+			LastModified: oi.LastModified, IsLatest: true})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil

@@ -266,8 +266,12 @@ func testList(t *testing.T, s storage.Store) {
 		var keys []string
 		for _, o := range list {
 			keys = append(keys, o.Key)
-			if !o.IsLatest || o.DeleteMarker || o.VersionID == "" {
-				t.Fatalf("list %q: got %+v, want a live latest version", tt.prefix, o)
+			if !o.IsLatest || o.DeleteMarker || o.ETag == "" {
+				t.Fatalf("list %q: got %+v, want a live latest version with its ETag", tt.prefix, o)
+			}
+			// Callers cache by the listed ETag: it must be the one Stat gives.
+			if info, err := s.Stat(ctx, o.Key, storage.GetOptions{}); err != nil || info.ETag != o.ETag {
+				t.Fatalf("list %q: %s listed with ETag %q, Stat says %q (%v)", tt.prefix, o.Key, o.ETag, info.ETag, err)
 			}
 			if o.Key == "a/1" && o.Size != int64(len("a/1 again")) {
 				t.Fatalf("list: got a/1 size %d, want %d", o.Size, len("a/1 again"))
