@@ -235,9 +235,9 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 func (e *Engine) stampFor(ctx context.Context, a *naskah.Agreement, kind naskah.DocumentKind, data []byte) ([]byte, error) {
 	switch {
 	case kind.IsDraft():
-		wm := "DRAFT"
+		wm := pdf.WatermarkDraft
 		if kind.IsFinalDraft() {
-			wm = "FINAL DRAFT"
+			wm = pdf.WatermarkFinalDraft
 		}
 		return pdf.StampDraft(ctx, data, pdf.DraftMarks{Watermark: wm, SOPCode: naskah.SOPCode, AgreementNumber: numberOrID(a),
 			Version: fmt.Sprintf("%s v%d", kind, a.NextVersion(kind)), Step: string(a.Step), Date: e.now()})
