@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"io"
@@ -59,6 +60,57 @@ func (p *PKI) MustSigner(tb testing.TB, name, title, ocspURL string) *pdf.Signer
 	spec := devca.Spec{CommonName: name, Title: title, Organization: "Badan Pengawas Obat dan Makanan", Country: "ID"}
 	if ocspURL != "" {
 		spec.OCSPServer = []string{ocspURL}
+	}
+	cert, key, err := p.CA.Issue(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &pdf.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{p.CA.Cert}, Name: name, Title: title}
+}
+
+// KeyType names a signing key type for MustSignerWith.
+type KeyType string
+
+// The common signing keys (issue 12, point 3).
+const (
+	RSA2048 KeyType = "rsa2048"
+	RSA3072 KeyType = "rsa3072"
+	RSA4096 KeyType = "rsa4096"
+	P256    KeyType = "p256"
+	P384    KeyType = "p384"
+)
+
+// KeyTypes are the key types every signing test covers.
+var KeyTypes = []KeyType{RSA2048, RSA3072, RSA4096, P256, P384}
+
+// CertOpts describes a signing certificate for MustSignerWith. Zero values
+// give the defaults of MustSigner (RSA-2048, digitalSignature and
+// nonRepudiation, EKU emailProtection and document signing).
+type CertOpts struct {
+	Key                KeyType
+	OCSPURL            string
+	SerialNumber       string // the subject's serialNumber (NIK)
+	Organization       string // default: BPOM
+	KeyUsage           x509.KeyUsage
+	NoKeyUsage         bool // leave the keyUsage extension out
+	ExtKeyUsage        []x509.ExtKeyUsage
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	NoExtKeyUsage      bool // leave the extendedKeyUsage extension out
+	SignatureAlgorithm x509.SignatureAlgorithm // how the CA signs it
+}
+
+// MustSignerWith issues a signing certificate for name as o says.
+func (p *PKI) MustSignerWith(tb testing.TB, name, title string, o CertOpts) *pdf.Signer {
+	tb.Helper()
+	org := o.Organization
+	if org == "" {
+		org = "Badan Pengawas Obat dan Makanan"
+	}
+	spec := devca.Spec{CommonName: name, Title: title, Organization: org, Country: "ID", Key: string(o.Key),
+		SerialNumber: o.SerialNumber, KeyUsage: o.KeyUsage, NoKeyUsage: o.NoKeyUsage, ExtKeyUsage: o.ExtKeyUsage,
+		UnknownExtKeyUsage: o.UnknownExtKeyUsage, NoExtKeyUsage: o.NoExtKeyUsage, SignatureAlgorithm: o.SignatureAlgorithm}
+	if o.OCSPURL != "" {
+		spec.OCSPServer = []string{o.OCSPURL}
 	}
 	cert, key, err := p.CA.Issue(spec)
 	if err != nil {

@@ -1,0 +1,137 @@
+package pdf
+
+import (
+	"fmt"
+
+	"github.com/bpom/naskah"
+	pdfreader "github.com/digitorus/pdf"
+)
+
+// Bounds of the walks over fields, pages and annotations, against loops
+// and huge trees in malformed files.
+const (
+	maxFieldDepth = 16
+	maxNodes      = 100000
+)
+
+// checkForm refuses a PDF whose AcroForm holds fields pdfsign would drop:
+// pdfsign rewrites /AcroForm /Fields with only the top-level signature
+// fields it found plus the new one (pdfcatalog.go), so text fields,
+// check boxes and signature fields nested under a parent would vanish
+// from the form of the signed file.
+func checkForm(rdr *pdfreader.Reader) error {
+	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len() && i < maxNodes; i++ {
+		f := fields.Index(i)
+		if f.Key("FT").Name() == "Sig" && f.Key("Kids").Len() == 0 {
+			continue
+		}
+		name := f.Key("T").Text()
+		return naskah.Errorf(naskah.EINVALID, "PDF ini berisi isian formulir (%q) yang akan hilang saat ditandatangani: ratakan (flatten) formulir atau cetak ke PDF baru, lalu unggah lagi — this PDF has form fields (%q) that signing would drop: flatten the form or print it to a new PDF and upload that", name, name)
+	}
+	return nil
+}
+
+// signatureValues returns the signature dictionaries (/V of signature
+// fields) of the document: those in the AcroForm field tree and those of
+// signature widgets reachable only from the pages' /Annots (pdfsig
+// -add-signature and other tools may leave their field out of /Fields).
+// Each dictionary appears once.
+func signatureValues(rdr *pdfreader.Reader) []pdfreader.Value {
+	root := rdr.Trailer().Key("Root")
+	var out []pdfreader.Value
+	seen := map[string]bool{}
+	add := func(v pdfreader.Value) {
+		if len(out) >= 1000 {
+			return
+		}
+		k := valueKey(v)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	for _, v := range signatureFields(root.Key("AcroForm").Key("Fields"), 0, nil) {
+		add(v)
+	}
+	nodes := 0
+	walkPages(root.Key("Pages"), 0, &nodes, map[string]bool{}, func(page pdfreader.Value) {
+		annots := page.Key("Annots")
+		for i := 0; i < annots.Len() && nodes < maxNodes; i++ {
+			nodes++
+			if v, ok := widgetSignature(annots.Index(i)); ok {
+				add(v)
+			}
+		}
+	})
+	return out
+}
+
+// widgetSignature returns the signature dictionary of a widget annotation
+// that is (or whose parent field is) a signed signature field.
+func widgetSignature(a pdfreader.Value) (pdfreader.Value, bool) {
+	f := a
+	for range maxFieldDepth {
+		v := f.Key("V")
+		if !v.IsNull() {
+			if inheritedFT(f) == "Sig" || v.Key("Type").Name() == "Sig" || v.Key("ByteRange").Len() > 0 {
+				return v, true
+			}
+			return v, false
+		}
+		f = f.Key("Parent")
+		if f.IsNull() {
+			break
+		}
+	}
+	return pdfreader.Value{}, false
+}
+
+// inheritedFT returns a field's type, inherited from its parents.
+func inheritedFT(f pdfreader.Value) string {
+	for range maxFieldDepth {
+		if ft := f.Key("FT").Name(); ft != "" {
+			return ft
+		}
+		f = f.Key("Parent")
+		if f.IsNull() {
+			break
+		}
+	}
+	return ""
+}
+
+// walkPages calls fn for each page of the tree under n, visiting each
+// node once.
+func walkPages(n pdfreader.Value, depth int, nodes *int, seen map[string]bool, fn func(pdfreader.Value)) {
+	if depth > 64 || *nodes >= maxNodes || n.IsNull() {
+		return
+	}
+	if k := valueKey(n); k != "" {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+	}
+	*nodes++
+	kids := n.Key("Kids")
+	if n.Key("Type").Name() == "Page" || kids.IsNull() {
+		fn(n)
+		return
+	}
+	for i := 0; i < kids.Len() && *nodes < maxNodes; i++ {
+		walkPages(kids.Index(i), depth+1, nodes, seen, fn)
+	}
+}
+
+// valueKey identifies an indirect object by number; a direct one by its
+// /ByteRange (a signature dictionary) or not at all.
+func valueKey(v pdfreader.Value) string {
+	if p := v.GetPtr(); p.GetID() != 0 {
+		return fmt.Sprintf("%d %d", p.GetID(), p.GetGen())
+	}
+	if br := v.Key("ByteRange"); br.Len() > 0 {
+		return fmt.Sprint(br)
+	}
+	return ""
+}
