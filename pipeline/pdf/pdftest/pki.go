@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
@@ -95,7 +96,7 @@ type CertOpts struct {
 	NoKeyUsage         bool // leave the keyUsage extension out
 	ExtKeyUsage        []x509.ExtKeyUsage
 	UnknownExtKeyUsage []asn1.ObjectIdentifier
-	NoExtKeyUsage      bool // leave the extendedKeyUsage extension out
+	NoExtKeyUsage      bool                    // leave the extendedKeyUsage extension out
 	SignatureAlgorithm x509.SignatureAlgorithm // how the CA signs it
 }
 
@@ -130,6 +131,13 @@ func (p *PKI) Revoke(cert *x509.Certificate, at time.Time) {
 // certificate issued by the CA, and returns its URL.
 func (p *PKI) MustTSA(tb testing.TB) string {
 	tb.Helper()
+	return p.MustBigTSA(tb, 0)
+}
+
+// MustBigTSA is MustTSA whose tokens carry an extension of pad bytes:
+// a TSA whose answers outgrow the room pdfsign reserves for them.
+func (p *PKI) MustBigTSA(tb testing.TB, pad int) string {
+	tb.Helper()
 	cert, key, err := p.CA.Issue(devca.Spec{CommonName: "Naskah Test TSA", TSA: true})
 	if err != nil {
 		tb.Fatal(err)
@@ -155,6 +163,9 @@ func (p *PKI) MustTSA(tb testing.TB) string {
 			Accuracy:          time.Second,
 			Qualified:         false,
 			AddTSACertificate: req.Certificates,
+		}
+		if pad > 0 {
+			ts.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}, Value: make([]byte, pad)}}
 		}
 		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
 		if err != nil {
