@@ -24,7 +24,13 @@ func checkForm(rdr *pdfreader.Reader) error {
 	for i := 0; i < fields.Len() && i < maxNodes; i++ {
 		f := fields.Index(i)
 		if f.Key("FT").Name() == "Sig" && f.Key("Kids").Len() == 0 {
-			continue
+			if !f.Key("V").IsNull() {
+				continue
+			}
+			// pdfsign always adds a new field and cannot fill this one;
+			// left empty, pdfsig lists it and pdfcpu fails on it.
+			name := f.Key("T").Text()
+			return naskah.Errorf(naskah.EINVALID, "PDF ini berisi kolom tanda tangan kosong (%q) yang tidak dapat diisi Naskah: hapus kolom itu atau cetak ke PDF baru, lalu unggah lagi — this PDF has an empty signature field (%q) that Naskah cannot fill: remove the field or print to a new PDF and upload that", name, name)
 		}
 		name := f.Key("T").Text()
 		return naskah.Errorf(naskah.EINVALID, "PDF ini berisi isian formulir (%q) yang akan hilang saat ditandatangani: ratakan (flatten) formulir atau cetak ke PDF baru, lalu unggah lagi — this PDF has form fields (%q) that signing would drop: flatten the form or print it to a new PDF and upload that", name, name)

@@ -310,7 +310,8 @@ func (db NSSDB) MustPdfsig(tb testing.TB, data []byte) PdfsigResult {
 		Trusted: strings.Count(s, "Certificate Validation: Certificate is Trusted"),
 		Total:   strings.Count(s, "Signature #"),
 		// pdfsig prints "Total document signed" or "Not total document
-		// signed" per signature; the last one decides.
-		WholeFile: strings.LastIndex(s, "Total document signed") > strings.LastIndex(s, "Not total document signed"),
+		// signed" per signature, in field order (not file order: a field
+		// outside /AcroForm /Fields comes last): one must cover it all.
+		WholeFile: strings.Count(s, "Total document signed") == 1,
 	}
 }
