@@ -38,28 +38,40 @@ func checkForm(rdr *pdfreader.Reader) error {
 	return nil
 }
 
-// signatureValues returns the signature dictionaries (/V of signature
-// fields) of the document: those in the AcroForm field tree and those of
-// signature widgets reachable only from the pages' /Annots (pdfsig
-// -add-signature and other tools may leave their field out of /Fields).
-// Each dictionary appears once.
-func signatureValues(rdr *pdfreader.Reader) []pdfreader.Value {
+// signatureSet collects signature dictionaries (/V of signature fields),
+// each once.
+type signatureSet struct {
+	vals []pdfreader.Value
+	seen map[string]bool
+}
+
+func (s *signatureSet) add(v pdfreader.Value) {
+	if len(s.vals) >= 1000 {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	k := valueKey(v)
+	if !s.seen[k] {
+		s.seen[k] = true
+		s.vals = append(s.vals, v)
+	}
+}
+
+// addFields adds the signatures of the AcroForm field tree.
+func (s *signatureSet) addFields(rdr *pdfreader.Reader) {
+	for _, v := range signatureFields(rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields"), 0, nil) {
+		s.add(v)
+	}
+}
+
+// addAnnots adds the signatures of signature widgets reachable from the
+// pages' /Annots, which may be missing from /Fields (pdfsig
+// -add-signature and other tools leave their field out).
+func (s *signatureSet) addAnnots(rdr *pdfreader.Reader) {
 	root := rdr.Trailer().Key("Root")
-	var out []pdfreader.Value
-	seen := map[string]bool{}
-	add := func(v pdfreader.Value) {
-		if len(out) >= 1000 {
-			return
-		}
-		k := valueKey(v)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, v)
-		}
-	}
-	for _, v := range signatureFields(root.Key("AcroForm").Key("Fields"), 0, nil) {
-		add(v)
-	}
+	add := s.add
 	nodes := 0
 	walkPages(root.Key("Pages"), 0, &nodes, map[string]bool{}, func(page pdfreader.Value) {
 		annots := page.Key("Annots")
@@ -70,7 +82,6 @@ func signatureValues(rdr *pdfreader.Reader) []pdfreader.Value {
 			}
 		}
 	})
-	return out
 }
 
 // widgetSignature returns the signature dictionary of a widget annotation

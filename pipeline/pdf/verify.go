@@ -122,20 +122,28 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	var fields []pdfreader.Value
+	var sigs signatureSet
+	var rdr *pdfreader.Reader
 	err := recovered("verify: read", func() error {
-		rdr, err := pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
+		var err error
+		rdr, err = pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return naskah.WrapError(naskah.EINVALID, err, "the PDF is damaged and cannot be read: ask the sender for the original file")
 		}
-		fields = signatureValues(rdr)
+		sigs.addFields(rdr)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-
 	rep := &Report{Size: int64(len(data)), Signatures: []SignatureReport{}}
+	// Signatures outside /Fields are found through the pages; a page tree
+	// that cannot be read makes the document invalid, not unreadable.
+	if err := recovered("verify: pages", func() error { sigs.addAnnots(rdr); return nil }); err != nil {
+		rep.Problems = append(rep.Problems, "the page tree is damaged: signatures on the pages cannot all be found")
+	}
+	fields := sigs.vals
+
 	for i, v := range fields {
 		if err := ctx.Err(); err != nil {
 			return nil, canceled(err)
@@ -151,7 +159,11 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	}
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
+	damaged := len(rep.Problems) > 0
 	rep.verdict()
+	if damaged {
+		rep.Valid = false
+	}
 	return rep, nil
 }
 
