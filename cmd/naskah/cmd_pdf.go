@@ -291,7 +291,17 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 		return "NO"
 	}
 	for i, s := range rep.Signatures {
+		// The signer is the certificate's holder; /Name is only a claim.
 		fmt.Fprintf(w, "\nSignature %d: %s\n", i+1, orDash(s.SignerName))
+		if s.SignerOrganization != "" {
+			fmt.Fprintf(w, "  organisation: %s\n", s.SignerOrganization)
+		}
+		if s.SignerSerialNumber != "" {
+			fmt.Fprintf(w, "  NIK/serial:   %s\n", s.SignerSerialNumber)
+		}
+		if s.ClaimedName != "" {
+			fmt.Fprintf(w, "  claimed name: %s (written by the signer, not checked)\n", s.ClaimedName)
+		}
 		if s.Certificate != nil {
 			fmt.Fprintf(w, "  certificate:  %s\n  issued by:    %s\n  valid:        %s to %s\n", s.Certificate.Subject, s.Certificate.Issuer,
 				s.Certificate.NotBefore.Format(time.DateOnly), s.Certificate.NotAfter.Format(time.DateOnly))
