@@ -146,6 +146,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
+	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -154,6 +155,15 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("usage: naskah sign --keystore FILE.p12 [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
+	if *rootsFile != "" {
+		pemData, err := os.ReadFile(*rootsFile)
+		if err != nil {
+			return naskah.WrapError(naskah.EINVALID, err, "cannot read the trust roots %s: check the path", *rootsFile)
+		}
+		if opts.Roots, err = pdf.LoadRoots(pemData); err != nil {
+			return err
+		}
+	}
 	if *rect != "" {
 		r, err := parseRect(*rect)
 		if err != nil {
