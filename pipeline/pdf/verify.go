@@ -50,19 +50,19 @@ type SignatureReport struct {
 	SignerSerialNumber string            `json:"signerSerialNumber,omitempty"`
 	SignerTitle        string            `json:"signerTitle,omitempty"`
 	ClaimedName        string            `json:"claimedName,omitempty"`
-	Reason          string            `json:"reason,omitempty"`
-	Location        string            `json:"location,omitempty"`
-	ContactInfo     string            `json:"contactInfo,omitempty"`
-	SigningTime     time.Time         `json:"signingTime"` // claimed by the signer (/M); Timestamp.Time is the trusted one
-	Certificate     *x509.Certificate `json:"-"`
-	Trusted         bool              `json:"trusted"`      // chain to VerifyOptions.Roots at the verification time
-	DigestIntact    bool              `json:"digestIntact"` // the signed bytes are unchanged and the signature checks
-	CoversWholeFile bool              `json:"coversWholeFile"`
-	ByteRange       []int64           `json:"byteRange"`
-	AppendedBytes   int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
-	Timestamp       *TimestampReport  `json:"timestamp,omitempty"`
-	Revocation      string            `json:"revocation"`
-	Problems        []string          `json:"problems,omitempty"`
+	Reason             string            `json:"reason,omitempty"`
+	Location           string            `json:"location,omitempty"`
+	ContactInfo        string            `json:"contactInfo,omitempty"`
+	SigningTime        time.Time         `json:"signingTime"` // claimed by the signer (/M); Timestamp.Time is the trusted one
+	Certificate        *x509.Certificate `json:"-"`
+	Trusted            bool              `json:"trusted"`      // chain to VerifyOptions.Roots at the verification time
+	DigestIntact       bool              `json:"digestIntact"` // the signed bytes are unchanged and the signature checks
+	CoversWholeFile    bool              `json:"coversWholeFile"`
+	ByteRange          []int64           `json:"byteRange"`
+	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
+	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
+	Revocation         string            `json:"revocation"`
+	Problems           []string          `json:"problems,omitempty"`
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.

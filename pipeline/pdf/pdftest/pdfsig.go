@@ -58,4 +58,3 @@ func (db NSSDB) MustPdfsigSign(tb testing.TB, data []byte, nick string) []byte {
 	}
 	return b
 }
-
