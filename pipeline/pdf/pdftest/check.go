@@ -43,6 +43,9 @@ func CheckSigned(tb testing.TB, data, caPEM []byte, n int) Verdicts {
 	if !v.Pdfsig.AllGood(n) {
 		tb.Errorf("pdfsig: got %d signatures, %d valid, %d trusted, whole file %v; want %d all good:\n%s", v.Pdfsig.Total, v.Pdfsig.Valid, v.Pdfsig.Trusted, v.Pdfsig.WholeFile, n, v.Pdfsig.Output)
 	}
+	if os.Getenv("NASKAH_PDFCPU_DEBUG") != "" {
+		tb.Logf("pdfcpu:\n%s", pdfcpuString(v.Pdfcpu))
+	}
 	if got := pdfcpuValid(v.Pdfcpu); got != n || len(v.Pdfcpu) != n {
 		tb.Errorf("pdfcpu: got %d of %d signatures valid, want %d:\n%s", got, len(v.Pdfcpu), n, pdfcpuString(v.Pdfcpu))
 	}
@@ -207,8 +210,7 @@ func splitPEM(b []byte) [][]byte {
 var pdfcpuMu sync.Mutex
 
 // MustPdfcpuValidate validates every signature in data with pdfcpu,
-// trusting only caPEM; revocation is checked at the responders the
-// certificates name (loopback ones in tests). A file pdfcpu
+// offline and trusting only caPEM. A file pdfcpu
 // cannot read or finds no signature in gives no results.
 func MustPdfcpuValidate(tb testing.TB, data, caPEM []byte) []*model.SignatureValidationResult {
 	tb.Helper()
@@ -225,10 +227,12 @@ func MustPdfcpuValidate(tb testing.TB, data, caPEM []byte) []*model.SignatureVal
 		model.TrustedCertDir = old
 		pdfcpu.InvalidateCertificatePool()
 	}()
-	// Not Offline: offline, pdfcpu calls every signature's validity
-	// unknown because it cannot check revocation. Test certificates name
-	// only loopback responders (or none), so nothing leaves the machine.
+	// Offline: nothing leaves the machine. pdfcpu then cannot check
+	// revocation (online it refuses loopback responders anyway, and it
+	// does not take the embedded OCSP answers as conclusive), see
+	// pdfcpuValid.
 	conf := model.NewDefaultConfiguration()
+	conf.Offline = true
 	res, err := api.ValidateSignaturesRaw(bytes.NewReader(data), true, conf)
 	if err != nil {
 		tb.Logf("pdfcpu: %v", err)
@@ -239,10 +243,9 @@ func MustPdfcpuValidate(tb testing.TB, data, caPEM []byte) []*model.SignatureVal
 
 // pdfcpuValid counts the signatures pdfcpu found intact and chained to
 // the trusted CA. pdfcpu v0.15 says "valid" only with revocation evidence
-// it accepts; without (our test CA runs no CRL, and pdfcpu does not take
-// its embedded OCSP answers) it says "unknown" with exactly that reason,
-// which counts here: every other failure (digest, chain, modification)
-// has its own reason.
+// it accepts; offline it has none and says "unknown" with exactly that
+// reason, which counts here: every other failure (digest, chain,
+// modification) has its own reason and does not.
 func pdfcpuValid(rs []*model.SignatureValidationResult) int {
 	n := 0
 	for _, r := range rs {
@@ -268,6 +271,9 @@ func pdfcpuString(rs []*model.SignatureValidationResult) string {
 	var b strings.Builder
 	for _, r := range rs {
 		fmt.Fprintf(&b, "%s: %s %v\n", r.Status, r.Reason, r.Problems)
+		for _, sg := range r.Details.Signers {
+			fmt.Fprintf(&b, "  signer problems: %v\n", sg.Problems)
+		}
 	}
 	return b.String()
 }
