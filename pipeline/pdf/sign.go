@@ -185,6 +185,9 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 			sd.Appearance.Page = uint32(max(1, rdr.NumPage()))
 		}
 	}
+	if err := checkForm(rdr); err != nil {
+		return nil, err
+	}
 	if sd.RevocationFunction != nil {
 		// Fetched before pdfsign copies the file, so that signGrowth counts
 		// the responses; pdfsign then only sizes what is in RevocationData
@@ -192,9 +195,6 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 		if err := fetchRevocation(&sd); err != nil {
 			return nil, fmt.Errorf("failed to fetch revocation data: %w", err)
 		}
-	}
-	if err := checkForm(rdr); err != nil {
-		return nil, err
 	}
 	room, err := signRoom(&sd, data)
 	if err != nil {
@@ -213,10 +213,8 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 	}
 	// pdfsign finds its /Contents placeholder (a run of "0") by searching
 	// the whole file, so a shorter placeholder than the zero padding left
-	// in an earlier signature — one made with a timestamp, whose room for
-	// the token is mostly unused, followed by one without — lands in that
-	// earlier signature and destroys it (TestSignAfterTimestamped). Never
-	// hand such a file back.
+	// in an earlier signature lands in that earlier signature and destroys
+	// it. signRoom sizes past every zero run; this stays as the guard.
 	if !bytes.HasPrefix(out.p, data) {
 		return nil, naskah.Errorf(naskah.EUNAVAILABLE, "this PDF's earlier signature was made with a timestamp and this one without: signing would damage it; sign with the timestamp authority configured")
 	}
