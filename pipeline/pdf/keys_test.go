@@ -95,6 +95,11 @@ func TestEveryKey(t *testing.T) {
 				for i, k := range []pdftest.KeyType{pdftest.P256, pdftest.RSA4096, pdftest.P384, pdftest.RSA2048, pdftest.RSA3072} {
 					opts := extra.opts
 					opts.Reason, opts.Roots = fmt.Sprintf("Persetujuan %d", i+1), f.pki.Roots
+					if extra.name == "plain" {
+						// Visible boxes side by side: pdfsign also rewrites the page.
+						opts.Visible, opts.Page = true, 1
+						opts.Rect = [4]float64{40 + float64(i)*105, 60, 140 + float64(i)*105, 110}
+					}
 					if i == 0 {
 						other = MustSign(t, in, f.keySigner(t, pdftest.RSA4096), opts)
 					}
