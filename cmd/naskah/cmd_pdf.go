@@ -194,7 +194,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := writeOutput(*output, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "signed by %s: %s\n", signer.Name, *output)
+	fmt.Fprintf(out, "signed by %s: %s\n", signer.Certificate.Subject.CommonName, *output)
 	return nil
 }
 

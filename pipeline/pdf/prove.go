@@ -115,3 +115,18 @@ func checkRoom(out []byte, inLen, room int) error {
 	}
 	return nil
 }
+
+// lastSignatureSize is the size in bytes of the last signature value in
+// data (its /Contents hex without the zero padding).
+func lastSignatureSize(data []byte) int {
+	i := bytes.LastIndex(data, []byte("/Contents<"))
+	if i < 0 {
+		return 0
+	}
+	rest := data[i+len("/Contents<"):]
+	j := bytes.IndexByte(rest, '>')
+	if j < 0 {
+		return 0
+	}
+	return (len(bytes.TrimRight(rest[:j], "0")) + 1) / 2
+}

@@ -37,10 +37,15 @@ import (
 // which is what is embedded and hashed, is untouched. Sign then checks
 // that the room in the output is exactly the one computed here and that
 // pdfsign wrote once (a retry writes twice), and proves the file.
+//
+// Only a timestamp token's size is unknown before signing. A TSA whose
+// token outgrows its allowance makes pdfsign retry; that output is
+// dropped (never returned or stored) and Sign signs once more, from
+// scratch, with room for the token (TestSignLargeTimestamp).
 
 // cmsBound is an upper bound, in bytes, of the DER CMS signature pdfsign
 // will make for sd (sd.Certificate is the real certificate).
-func cmsBound(sd sign.SignData) int {
+func cmsBound(sd sign.SignData, tsaAllowance int) int {
 	// ContentInfo, SignedData, SignerInfo and the five signed attributes
 	// (content type, message digest, signing time, revocation archive,
 	// signing certificate v2) take about 450 bytes of ASN.1 around the
@@ -62,12 +67,23 @@ func cmsBound(sd sign.SignData) int {
 		n += len(r.FullBytes) + 8
 	}
 	if sd.TSA.URL != "" {
-		// The token's size is known only once the TSA answers; pdfsign
-		// allows 9000 bytes. A larger token is caught after signing
-		// (errRoom) and never returned.
-		n += 9000
+		// The token's size is known only once the TSA answers: a larger
+		// one than tsaAllowance makes pdfsign retry; that output is
+		// dropped and Sign signs again with room for it (roomError).
+		n += tsaAllowance
 	}
 	return n
+}
+
+// defaultTSAAllowance is the room for a timestamp token, as pdfsign's.
+const defaultTSAAllowance = 9000
+
+// roomError reports that the signature outgrew its room (pdfsign's retry
+// ran and its output was dropped): need is the signature's size in bytes.
+type roomError struct{ room, need int }
+
+func (e *roomError) Error() string {
+	return fmt.Sprintf("sign: the signature (%d bytes) outgrew its room (%d bytes): pdfsign retried, output dropped", e.need, e.room/2)
 }
 
 // maxSignatureSize is the largest signature value the key makes: an RSA
@@ -136,7 +152,7 @@ const maxZeroRun = 4 << 20
 // finds its placeholder by searching the whole file for a run of room
 // zeros, and a shorter placeholder than the zero padding left in an
 // earlier signature would land there and destroy it.
-func signRoom(sd *sign.SignData, data []byte) (int, error) {
+func signRoom(sd *sign.SignData, data []byte, tsaAllowance int) (int, error) {
 	if len(sd.CertificateChains) == 0 || len(sd.CertificateChains[0]) < 2 {
 		return 0, naskah.Errorf(naskah.EINVALID, "sertifikat penanda tangan tidak disertai rantai penerbitnya — the signing certificate comes without its issuer chain: export the keystore with the CA certificates")
 	}
@@ -144,7 +160,7 @@ func signRoom(sd *sign.SignData, data []byte) (int, error) {
 	if run > maxZeroRun {
 		return 0, naskah.Errorf(naskah.EINVALID, "PDF ini berisi deretan nol sepanjang %d byte sehingga tidak dapat ditandatangani dengan aman: cetak ulang ke PDF baru — this PDF holds a run of %d zeros and cannot be signed safely: print it to a new PDF", run, run)
 	}
-	room := max(2*cmsBound(*sd), run+2)
+	room := max(2*cmsBound(*sd, tsaAllowance), run+2)
 	room += room % 2
 	est, err := pdfsignEstimate(*sd)
 	if err != nil {

@@ -147,7 +147,16 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 		var out []byte
 		err := recovered("sign", func() error {
 			var err error
-			out, err = signBytes(data, sd)
+			out, err = signBytes(data, sd, defaultTSAAllowance)
+			var re *roomError
+			if errors.As(err, &re) && sd.TSA.URL != "" {
+				// A TSA token larger than its allowance: sign afresh
+				// (a new pdfsign context, a new token) with room for it.
+				out, err = signBytes(data, sd, defaultTSAAllowance+re.need-re.room/2+2048)
+			}
+			if errors.As(err, &re) {
+				err = errRoom(re.Error())
+			}
 			return err
 		})
 		done <- result{out, err}
@@ -170,7 +179,9 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 }
 
 // signBytes is the pdfsign call itself, on bytes in memory.
-func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
+// A signature that outgrows the room signRoom made is a *roomError: the
+// file pdfsign made by retrying is never used.
+func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) {
 	rd := bytes.NewReader(data)
 	rdr, err := pdfreader.NewReader(rd, int64(len(data)))
 	if err != nil {
@@ -196,7 +207,7 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 			return nil, fmt.Errorf("failed to fetch revocation data: %w", err)
 		}
 	}
-	room, err := signRoom(&sd, data)
+	room, err := signRoom(&sd, data, tsaAllowance)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +220,9 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 		return nil, naskah.Errorf(naskah.EINTERNAL, "the signer produced no output")
 	}
 	if out.n != 1 {
-		return nil, errRoom(fmt.Sprintf("pdfsign wrote the file %d times: it retried with a larger room (the signature outgrew %d hex digits)", out.n, room))
+		// pdfsign wrote twice: its retry ran. The last write holds the
+		// retried signature, whose size tells the room needed.
+		return nil, &roomError{room: room, need: lastSignatureSize(out.p)}
 	}
 	// pdfsign finds its /Contents placeholder (a run of "0") by searching
 	// the whole file, so a shorter placeholder than the zero padding left
