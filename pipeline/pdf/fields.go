@@ -15,15 +15,15 @@ const (
 )
 
 // checkForm refuses a PDF whose AcroForm holds fields pdfsign would drop:
-// pdfsign rewrites /AcroForm /Fields with only the top-level signature
-// fields it found plus the new one (pdfcatalog.go), so text fields,
-// check boxes and signature fields nested under a parent would vanish
-// from the form of the signed file.
+// pdfsign rewrites /AcroForm /Fields with only the top-level fields of
+// type /Sig it found plus the new one (pdfcatalog.go), so text fields,
+// check boxes and signature fields nested under a parent without /FT
+// would vanish from the form of the signed file.
 func checkForm(rdr *pdfreader.Reader) error {
 	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
 	for i := 0; i < fields.Len() && i < maxNodes; i++ {
 		f := fields.Index(i)
-		if f.Key("FT").Name() == "Sig" && f.Key("Kids").Len() == 0 {
+		if f.Key("FT").Name() == "Sig" { // kept with its kids, if any
 			if !f.Key("V").IsNull() {
 				continue
 			}
