@@ -146,6 +146,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
+	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -154,6 +155,15 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("usage: naskah sign --keystore FILE.p12 [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
+	if *rootsFile != "" {
+		pemData, err := os.ReadFile(*rootsFile)
+		if err != nil {
+			return naskah.WrapError(naskah.EINVALID, err, "cannot read the trust roots %s: check the path", *rootsFile)
+		}
+		if opts.Roots, err = pdf.LoadRoots(pemData); err != nil {
+			return err
+		}
+	}
 	if *rect != "" {
 		r, err := parseRect(*rect)
 		if err != nil {
@@ -184,7 +194,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := writeOutput(*output, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "signed by %s: %s\n", signer.Name, *output)
+	fmt.Fprintf(out, "signed by %s: %s\n", signer.Certificate.Subject.CommonName, *output)
 	return nil
 }
 
@@ -291,7 +301,17 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 		return "NO"
 	}
 	for i, s := range rep.Signatures {
+		// The signer is the certificate's holder; /Name is only a claim.
 		fmt.Fprintf(w, "\nSignature %d: %s\n", i+1, orDash(s.SignerName))
+		if s.SignerOrganization != "" {
+			fmt.Fprintf(w, "  organisation: %s\n", s.SignerOrganization)
+		}
+		if s.SignerSerialNumber != "" {
+			fmt.Fprintf(w, "  NIK/serial:   %s\n", s.SignerSerialNumber)
+		}
+		if s.ClaimedName != "" {
+			fmt.Fprintf(w, "  claimed name: %s (written by the signer, not checked)\n", s.ClaimedName)
+		}
 		if s.Certificate != nil {
 			fmt.Fprintf(w, "  certificate:  %s\n  issued by:    %s\n  valid:        %s to %s\n", s.Certificate.Subject, s.Certificate.Issuer,
 				s.Certificate.NotBefore.Format(time.DateOnly), s.Certificate.NotAfter.Format(time.DateOnly))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,7 +62,9 @@ func TestPDFCommands(t *testing.T) {
 		{"draft", []string{"stamp", "--kind", "final-draft", "--sop", "SOP-KS-01", "--number", "HK.01/1/2026", "--version", "2", "--step", "Perumusan", "-o", filepath.Join(dir, "draft.pdf"), in}, 0, ""},
 		{"stamp signing", []string{"stamp", in, "--kind", "signing", "--url", "https://naskah.pom.go.id/v/1", "--number", "HK.01/1/2026", "-o", stamped}, 0, ""},
 		{"sign", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--reason", "Persetujuan", "--location", "Jakarta", "--rect", "340,80,540,130", "-o", signed, stamped}, 0, "signed by"},
+		{"sign other roots", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--roots", filepath.Join("testdata", "none.pem"), "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"verify", []string{"verify", signed, "--roots", ca}, 0, "VALID"},
+		{"verify names", []string{"verify", signed, "--roots", ca}, 0, "claimed name:"},
 		{"verify json", []string{"verify", "--json", "--roots", ca, signed}, 0, `"valid": true`},
 		{"verify unsigned", []string{"verify", "--roots", ca, stamped}, 1, "NOT VALID"},
 		{"verify other roots", []string{"verify", "--roots", filepath.Join("testdata", "none.pem"), signed}, 1, ""},
@@ -76,10 +79,11 @@ func TestPDFCommands(t *testing.T) {
 	t.Setenv("NASKAH_TRUST_ROOTS", "")
 	for _, tt := range steps {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "verify other roots" {
+			if tt.name == "verify other roots" || tt.name == "sign other roots" {
+				idx := slices.Index(tt.args, filepath.Join("testdata", "none.pem"))
 				other := filepath.Join(t.TempDir(), "other.pem")
 				os.WriteFile(other, pdftest.MustPKI(t).CAPEM(), 0o644)
-				tt.args[2] = other
+				tt.args[idx] = other
 			}
 			code, out, errOut := runPDF(t, tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.want) {
