@@ -73,6 +73,7 @@ type SignOptions struct {
 	Timeout                       time.Duration
 	Now                           func() time.Time
 	EmbedRevocation               bool
+	Appearance                    *Appearance // the box of a visible signature; nil = pdfsign's one line of text in Rect
 }
 
 // DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
@@ -104,7 +105,10 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	defer cancel()
 
 	sd := signData(ctx, s, opts, signingTime)
-	if opts.Visible && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
+	if err := applyAppearance(&sd, data, s, opts, signingTime); err != nil {
+		return nil, err
+	}
+	if opts.Visible && opts.Appearance == nil && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
 		return nil, naskah.Errorf(naskah.EINVALID, "the visible signature box %v is empty: give lower-left and upper-right corners in points", opts.Rect)
 	}
 
