@@ -48,6 +48,9 @@ type Rect [4]float64
 // Box layout in points, for an A4-sized page; smaller pages scale it
 // down (boxScale). The bottom margin keeps clear of the page-number
 // footer and footer QR code that StampForSigning puts below 64 pt.
+// MaxSpecimenBytes bounds a specimen image file.
+const MaxSpecimenBytes = 1 << 20
+
 const (
 	boxWidth     = 230
 	boxHeight    = 92
@@ -58,8 +61,7 @@ const (
 	boxPxPerPt   = 3 // image resolution: 216 dpi
 	boxMinScale  = 0.4
 	boxPad       = 5
-	specimenMax  = 1 << 20 // bytes
-	specimenSide = 2000    // pixels, each way: 16 MB decoded at most
+	specimenSide = 2000 // pixels, each way: 16 MB decoded at most
 )
 
 // boxScale shrinks the box layout for pages smaller than A4 (either
@@ -141,7 +143,7 @@ func WIBTime(t time.Time) string {
 // header before decoding, so a small file cannot claim a huge canvas),
 // and decodable to the end.
 func CheckSpecimen(b []byte) error {
-	if len(b) > specimenMax {
+	if len(b) > MaxSpecimenBytes {
 		return naskah.Errorf(naskah.EINVALID, "gambar spesimen %d KB, lebih dari 1 MB: perkecil gambarnya — the specimen image is %d KB, more than 1 MB: make it smaller", len(b)>>10, len(b)>>10)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
@@ -218,48 +220,8 @@ func RenderSignatureBox(c BoxContent, w, h float64) ([]byte, error) {
 		}
 	}
 
-	type line struct {
-		text string
-		face string
-		pt   float64
-		col  color.Color
-		gap  float64 // pt above the line
-	}
-	lines := []line{{"Ditandatangani secara elektronik oleh", "regular", 6.5, boxInk, 0}}
-	if c.English {
-		lines = append(lines, line{"Electronically signed by", "italic", 5.5, boxGrey, 0.5})
-	}
-	lines = append(lines, line{c.Name, "bold", 9, boxInk, 3})
-	if c.Title != "" {
-		lines = append(lines, line{c.Title, "regular", 7, boxInk, 1})
-	}
-	if c.Organization != "" {
-		lines = append(lines, line{c.Organization, "regular", 7, boxInk, 1})
-	}
-	if !c.When.IsZero() {
-		lines = append(lines, line{WIBTime(c.When), "regular", 7, boxInk, 3})
-	}
-	// Total height at nominal sizes; shrink all together if the box is short.
-	var total float64
-	for _, l := range lines {
-		total += l.gap + l.pt*1.2
-	}
-	vs := min(s, float64(textArea.Dy())/k/total)
-	y := float64(textArea.Min.Y)
-	for _, l := range lines {
-		size := l.pt * vs * k // in pixels: faces are made at 72 dpi
-		y += l.gap*vs*k + size*1.2
-		if strings.TrimSpace(l.text) == "" {
-			continue
-		}
-		face, text, err := fitText(fs[l.face], l.text, size, textArea.Dx())
-		if err != nil {
-			return nil, err
-		}
-		d := font.Drawer{Dst: img, Src: image.NewUniform(l.col), Face: face,
-			Dot: fixed.Point26_6{X: fixed.I(textArea.Min.X), Y: fixed.Int26_6((y - size*0.25) * 64)}}
-		d.DrawString(text)
-		face.Close()
+	if err := drawLines(img, fs, boxLines(c), textArea, s); err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
@@ -268,29 +230,125 @@ func RenderSignatureBox(c BoxContent, w, h float64) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// fitText returns a face and text that fit in width pixels: the size
-// shrinks down to 70 % of size, then the text is cut with "…".
-func fitText(f *opentype.Font, text string, size float64, width int) (font.Face, string, error) {
-	limit := fixed.I(width)
-	for _, sz := range []float64{size, size * 0.9, size * 0.8, size * 0.7} {
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: sz, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil, "", naskah.WrapError(naskah.EINTERNAL, err, "the signature font cannot be sized")
-		}
-		if font.MeasureString(face, text) <= limit {
-			return face, text, nil
-		}
-		if sz != size*0.7 {
-			face.Close()
+// boxLine is one entry of the box's text: up to wrap lines of it.
+type boxLine struct {
+	text string
+	face string  // "regular", "bold", "italic"
+	pt   float64 // size at full scale
+	col  color.Color
+	gap  float64 // pt above
+	wrap int     // lines it may take
+}
+
+func boxLines(c BoxContent) []boxLine {
+	ls := []boxLine{{"Ditandatangani secara elektronik oleh", "regular", 7, boxInk, 0, 1}}
+	if c.English {
+		ls = append(ls, boxLine{"Electronically signed by", "italic", 6, boxGrey, 0, 1})
+	}
+	ls = append(ls, boxLine{c.Name, "bold", 10, boxInk, 3, 2})
+	if c.Title != "" {
+		ls = append(ls, boxLine{c.Title, "regular", 7.5, boxInk, 1.5, 2})
+	}
+	if c.Organization != "" {
+		ls = append(ls, boxLine{c.Organization, "regular", 7.5, boxInk, 0.5, 2})
+	}
+	if !c.When.IsZero() {
+		ls = append(ls, boxLine{WIBTime(c.When), "regular", 7.5, boxInk, 3, 1})
+	}
+	return ls
+}
+
+// drawLines wraps each entry to the area's width at scale s (shrinking
+// it down to 80 % and cutting it with "…" when wrapping is not enough),
+// shrinks the whole block if it is taller than the area, and draws it
+// centred vertically.
+func drawLines(img *image.RGBA, fs map[string]*opentype.Font, ls []boxLine, area image.Rectangle, s float64) error {
+	const k = boxPxPerPt
+	type laid struct {
+		rows []string
+		l    boxLine
+		size float64 // pt, before the block's shrink
+	}
+	var block []laid
+	var total float64 // pt
+	for _, l := range ls {
+		if strings.TrimSpace(l.text) == "" {
 			continue
 		}
-		r := []rune(text)
-		for len(r) > 0 && font.MeasureString(face, string(r)+"…") > limit {
-			r = r[:len(r)-1]
+		size, rows, err := wrapText(fs[l.face], l.text, l.pt*s, float64(area.Dx())/k, l.wrap)
+		if err != nil {
+			return err
 		}
-		return face, strings.TrimRight(string(r), " ,") + "…", nil
+		block = append(block, laid{rows, l, size})
+		total += l.gap*s + float64(len(rows))*size*1.2
 	}
-	panic("unreachable")
+	f := min(1, float64(area.Dy())/k/total)
+	y := float64(area.Min.Y) + (float64(area.Dy())-total*f*k)/2
+	for _, b := range block {
+		size := b.size * f * k // px: faces are made at 72 dpi
+		face, err := opentype.NewFace(fs[b.l.face], &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return naskah.WrapError(naskah.EINTERNAL, err, "the signature font cannot be sized")
+		}
+		y += b.l.gap * s * f * k
+		for _, row := range b.rows {
+			y += size * 1.2
+			d := font.Drawer{Dst: img, Src: image.NewUniform(b.l.col), Face: face,
+				Dot: fixed.Point26_6{X: fixed.I(area.Min.X), Y: fixed.Int26_6((y - size*0.25) * 64)}}
+			d.DrawString(row)
+		}
+		face.Close()
+	}
+	return nil
+}
+
+// wrapText breaks text into at most n rows no wider than width pt, at
+// size pt or, if it does not fit, at down to 80 % of it; the last row is
+// cut with "…" if the text still does not fit.
+func wrapText(f *opentype.Font, text string, size, width float64, n int) (float64, []string, error) {
+	var rows []string
+	var sz float64
+	for _, sz = range []float64{size, size * 0.9, size * 0.8} {
+		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: sz, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return 0, nil, naskah.WrapError(naskah.EINTERNAL, err, "the signature font cannot be sized")
+		}
+		fits := func(s string) bool { return float64(font.MeasureString(face, s))/64 <= width }
+		var rest []string
+		rows, rest = wordWrap(strings.Fields(text), fits, n)
+		if len(rest) == 0 || sz == size*0.8 {
+			if len(rest) > 0 || !fits(rows[len(rows)-1]) {
+				last := []rune(strings.Join(append([]string{rows[len(rows)-1]}, rest...), " "))
+				for len(last) > 0 && !fits(string(last)+"…") {
+					last = last[:len(last)-1]
+				}
+				rows[len(rows)-1] = strings.TrimRight(string(last), " ,") + "…"
+			}
+			face.Close()
+			break
+		}
+		face.Close()
+	}
+	return sz, rows, nil
+}
+
+// wordWrap fills up to n rows greedily with words; what does not fit is
+// returned as rest. A single word wider than a row takes a row of its own.
+func wordWrap(words []string, fits func(string) bool, n int) (rows, rest []string) {
+	for i, w := range words {
+		switch {
+		case len(rows) > 0 && fits(rows[len(rows)-1]+" "+w):
+			rows[len(rows)-1] += " " + w
+		case len(rows) < n:
+			rows = append(rows, w)
+		default:
+			return rows, words[i:]
+		}
+	}
+	if len(rows) == 0 {
+		rows = []string{""}
+	}
+	return rows, nil
 }
 
 // drawQR draws the QR code of url into r with whole-pixel modules, so

@@ -337,7 +337,7 @@ func signGrowth(sd sign.SignData) int {
 	n = 2 * n // hex
 	n += 8 << 10
 	if sd.Appearance.Visible {
-		n += 16 << 10
+		n += 16<<10 + 2*len(sd.Appearance.Image) // the box image, re-deflated as RGB and alpha
 	}
 	return n
 }
