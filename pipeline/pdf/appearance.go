@@ -74,7 +74,7 @@ func boxScale(p PageSize) float64 {
 // SignatureBox returns the place of the index-th signature box (0-based)
 // on a page of the given visible size, in visible page coordinates (origin
 // bottom left): boxes fill a row from the left along the bottom margin,
-// then the rows above it. The place depends on the page and the index
+// then the rows above it, in a grid centred across the page. The place depends on the page and the index
 // only, never on how many signers follow, so boxes never overlap however
 // many sign in sequence. A page with no room left for the index is
 // EINVALID.
@@ -93,8 +93,10 @@ func SignatureBox(page PageSize, index int) (Rect, error) {
 	if rows < 1 || index >= cols*rows {
 		return Rect{}, naskah.Errorf(naskah.EINVALID, "tidak ada ruang untuk kotak tanda tangan ke-%d di halaman ini (muat %d): tanda tangani di halaman lain — there is no room for signature box %d on this page (it holds %d): sign on another page", index+1, max(0, cols*rows), index+1, max(0, cols*rows))
 	}
+	// The grid is centred across the page; a row fills from the left.
+	left := (page.Width - float64(cols)*w - float64(cols-1)*gap) / 2
 	r, c := index/cols, index%cols
-	x := side + float64(c)*(w+gap)
+	x := left + float64(c)*(w+gap)
 	y := boxBottom + float64(r)*(h+gap)
 	return Rect{x, y, x + w, y + h}, nil
 }

@@ -230,6 +230,7 @@ func TestVisibleSignaturesInSequence(t *testing.T) {
 		{"portrait", MustStampForSigning(t, pdftest.PDF(pdftest.Portrait))},
 		{"landscape", MustStampForSigning(t, pdftest.PDF(pdftest.Landscape))},
 		{"rotated", pdftest.PDF(pdftest.Rotated)},
+		{"A6", MustStampForSigning(t, pdftest.PDF(pdftest.Page{Width: 297.64, Height: 419.53, Lines: 12}))},
 	}
 	for _, p := range pages {
 		for _, count := range []int{1, 3, 6} {
