@@ -37,9 +37,9 @@ func TestSpecimen(t *testing.T) {
 	}{
 		{"kepala", seal.Bytes(), ""},
 		{"madya", pdftest.JPEG(200, 100, 1), ""},
-		{"mitra", nil, ""},       // no file: no specimen
-		{"../kepala", nil, ""},   // not a file name
-		{".", nil, ""},           // not a file name
+		{"mitra", nil, ""},     // no file: no specimen
+		{"../kepala", nil, ""}, // not a file name
+		{".", nil, ""},         // not a file name
 		{"rusak", nil, naskah.EINVALID},
 		{"escape", nil, naskah.EUNAVAILABLE}, // os.Root refuses the symlink out
 	}
