@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"fmt"
 	"image"
@@ -464,15 +465,16 @@ func (g pageGeometry) ToUser(v Rect) Rect {
 }
 
 // pageTreeBudget bounds the walk to a page: a circular or absurd page
-// tree is refused, not followed.
+// tree is refused, not followed. 64 Ki nodes is far above the 2000-page
+// upload limit's tree.
 const (
-	pageTreeBudget = 1 << 20
+	pageTreeBudget = 1 << 16
 	pageTreeDepth  = 64
 )
 
 // readPageGeometry finds page n (1-based; 0 = the last) as pdfsign will,
 // walking the page tree depth first with a budget.
-func readPageGeometry(data []byte, n int) (g pageGeometry, page int, err error) {
+func readPageGeometry(ctx context.Context, data []byte, n int) (g pageGeometry, page int, err error) {
 	err = recovered("read page geometry", func() error {
 		rdr, err := pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
@@ -483,7 +485,10 @@ func readPageGeometry(data []byte, n int) (g pageGeometry, page int, err error) 
 			n = max(1, int(root.Key("Count").Int64()))
 		}
 		page = n
-		p, ok := findPage(root, n)
+		p, ok := findPage(ctx, root, n)
+		if err := ctx.Err(); err != nil {
+			return canceled(err)
+		}
 		if !ok {
 			return naskah.Errorf(naskah.EINVALID, "halaman %d tidak ada di PDF ini — the PDF has no page %d for the signature box", n, n)
 		}
@@ -493,7 +498,7 @@ func readPageGeometry(data []byte, n int) (g pageGeometry, page int, err error) 
 	return g, page, err
 }
 
-func findPage(root pdfreader.Value, n int) (pdfreader.Value, bool) {
+func findPage(ctx context.Context, root pdfreader.Value, n int) (pdfreader.Value, bool) {
 	type frame struct {
 		node pdfreader.Value
 		next int
@@ -501,7 +506,7 @@ func findPage(root pdfreader.Value, n int) (pdfreader.Value, bool) {
 	stack := []frame{{node: root}}
 	steps := 0
 	for len(stack) > 0 {
-		if steps++; steps > pageTreeBudget || len(stack) > pageTreeDepth {
+		if steps++; steps > pageTreeBudget || len(stack) > pageTreeDepth || steps%1024 == 0 && ctx.Err() != nil {
 			return pdfreader.Value{}, false
 		}
 		top := &stack[len(stack)-1]
@@ -565,12 +570,12 @@ func geometryOf(p pdfreader.Value) pageGeometry {
 }
 
 // applyAppearance places and draws the box of opts.Appearance for sd.
-func applyAppearance(sd *sign.SignData, data []byte, s *Signer, opts SignOptions, at time.Time) error {
+func applyAppearance(ctx context.Context, sd *sign.SignData, data []byte, s *Signer, opts SignOptions, at time.Time) error {
 	a := opts.Appearance
 	if a == nil || !opts.Visible {
 		return nil
 	}
-	g, page, err := readPageGeometry(data, opts.Page)
+	g, page, err := readPageGeometry(ctx, data, opts.Page)
 	if err != nil {
 		return err
 	}

@@ -312,3 +312,77 @@ func mustQpdfCheck(tb testing.TB, data []byte) {
 		tb.Errorf("qpdf --check: %v\n%s", err, out)
 	}
 }
+
+// rawPDF writes objects (numbered from 1, catalog first) with a correct
+// xref table, for page trees pdftest does not make.
+func rawPDF(objs ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return b.Bytes()
+}
+
+// TestPageGeometry: the box goes on the page pdfsign will pick, within
+// its inherited, offset and cropped box, and a circular page tree is
+// refused at once instead of walked.
+func TestPageGeometry(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   []byte
+		page   int
+		box    pdf.Rect
+		rotate int
+		err    bool
+	}{
+		{name: "inherited offset box and rotate, last page", page: 0, box: pdf.Rect{100, 200, 712, 992}, rotate: 270, data: rawPDF(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [100 200 712 992] /Rotate -90 >>",
+			"<< /Type /Page /Parent 2 0 R >>",
+			"<< /Type /Page /Parent 2 0 R >>")},
+		{name: "crop box within the media box", page: 1, box: pdf.Rect{50, 50, 612, 700}, data: rawPDF(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /CropBox [50 50 900 700] >>")},
+		{name: "nested tree, second page", page: 2, box: pdf.Rect{0, 0, 300, 400}, data: rawPDF(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
+			"<< /Type /Pages /Parent 2 0 R /Kids [5 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 4 0 R /MediaBox [0 0 300 400] >>")},
+		{name: "circular page tree", page: 1, err: true, data: rawPDF(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [2 0 R] /Count 1 >>")},
+		{name: "no such page", page: 5, err: true, data: rawPDF(
+			"<< /Type /Catalog /Pages 2 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R >>")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			box, rotate, _, err := pdf.ReadPageGeometry(tt.data, tt.page)
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v: the page walk is not bounded", d)
+			}
+			if tt.err {
+				if naskah.ErrorCode(err) != naskah.EINVALID {
+					t.Errorf("got %v, want EINVALID", err)
+				}
+				return
+			}
+			if err != nil || box != tt.box || rotate != tt.rotate {
+				t.Errorf("got %v rotate %d (%v), want %v rotate %d", box, rotate, err, tt.box, tt.rotate)
+			}
+		})
+	}
+}

@@ -105,7 +105,7 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	defer cancel()
 
 	sd := signData(ctx, s, opts, signingTime)
-	if err := applyAppearance(&sd, data, s, opts, signingTime); err != nil {
+	if err := applyAppearance(ctx, &sd, data, s, opts, signingTime); err != nil {
 		return nil, err
 	}
 	if opts.Visible && opts.Appearance == nil && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
