@@ -227,7 +227,7 @@ func RenderSignatureBox(c BoxContent, w, h float64) ([]byte, error) {
 		return nil, err
 	}
 	var out bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img); err != nil {
 		return nil, naskah.WrapError(naskah.EINTERNAL, err, "the signature box image cannot be encoded")
 	}
 	return out.Bytes(), nil
@@ -394,27 +394,29 @@ func drawSpecimen(img *image.RGBA, b []byte, r image.Rectangle) error {
 	f := min(float64(r.Dx())/float64(sb.Dx()), float64(r.Dy())/float64(sb.Dy()))
 	dw, dh := max(1, int(float64(sb.Dx())*f)), max(1, int(float64(sb.Dy())*f))
 	dst := image.Rect(r.Max.X-dw, r.Min.Y+(r.Dy()-dh)/2, r.Max.X, r.Min.Y+(r.Dy()-dh)/2+dh)
-	mask := image.NewUniform(color.Alpha{0x59})
-	for y := dst.Min.Y; y < dst.Max.Y; y++ {
-		for x := dst.Min.X; x < dst.Max.X; x++ {
+	scaled := image.NewNRGBA64(image.Rect(0, 0, dw, dh))
+	for y := 0; y < dh; y++ {
+		for x := 0; x < dw; x++ {
 			// Area average of the source pixels under this one.
-			x0, x1 := sb.Min.X+int(float64(x-dst.Min.X)/f), sb.Min.X+int(float64(x-dst.Min.X+1)/f)
-			y0, y1 := sb.Min.Y+int(float64(y-dst.Min.Y)/f), sb.Min.Y+int(float64(y-dst.Min.Y+1)/f)
+			x0, x1 := sb.Min.X+int(float64(x)/f), sb.Min.X+int(float64(x+1)/f)
+			y0, y1 := sb.Min.Y+int(float64(y)/f), sb.Min.Y+int(float64(y+1)/f)
 			x1, y1 = min(max(x1, x0+1), sb.Max.X), min(max(y1, y0+1), sb.Max.Y)
 			var rs, gs, bs, as, n uint64
 			for sy := y0; sy < y1; sy++ {
 				for sx := x0; sx < x1; sx++ {
-					cr, cg, cb, ca := src.At(sx, sy).RGBA()
-					rs, gs, bs, as, n = rs+uint64(cr), gs+uint64(cg), bs+uint64(cb), as+uint64(ca), n+1
+					c := color.NRGBA64Model.Convert(src.At(sx, sy)).(color.NRGBA64)
+					// Weighted by alpha, so transparent pixels add no colour.
+					a := uint64(c.A)
+					rs, gs, bs, as, n = rs+uint64(c.R)*a, gs+uint64(c.G)*a, bs+uint64(c.B)*a, as+a, n+1
 				}
 			}
-			if n == 0 {
+			if as == 0 {
 				continue
 			}
-			px := color.RGBA64{uint16(rs / n), uint16(gs / n), uint16(bs / n), uint16(as / n)}
-			draw.DrawMask(img, image.Rect(x, y, x+1, y+1), image.NewUniform(px), image.Point{}, mask, image.Point{}, draw.Over)
+			scaled.SetNRGBA64(x, y, color.NRGBA64{uint16(rs / as), uint16(gs / as), uint16(bs / as), uint16(as / n)})
 		}
 	}
+	draw.DrawMask(img, dst, scaled, image.Point{}, image.NewUniform(color.Alpha{0x59}), image.Point{}, draw.Over)
 	return nil
 }
 
@@ -632,7 +634,7 @@ func renderRotated(c BoxContent, w, h float64, rotate int) ([]byte, error) {
 		}
 	}
 	var out bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, dst); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, dst); err != nil {
 		return nil, fmt.Errorf("signature box: %w", err)
 	}
 	return out.Bytes(), nil

@@ -386,3 +386,26 @@ func TestPageGeometry(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkVisibleSign measures a signature with the box against one
+// without: go test -run '^$' -bench VisibleSign -benchmem ./pipeline/pdf/
+func BenchmarkVisibleSign(b *testing.B) {
+	f := mustFixture(b)
+	in := MustStampForSigning(b, pdftest.PDF(pdftest.Portrait))
+	for _, bb := range []struct {
+		name string
+		opts pdf.SignOptions
+	}{
+		{"invisible", pdf.SignOptions{}},
+		{"box", pdf.SignOptions{Visible: true, Page: 1, Appearance: &pdf.Appearance{QRURL: "https://naskah.pom.go.id/verify/01JABCDEFGHJKMNPQRSTVWXYZ0"}}},
+		{"box+specimen", pdf.SignOptions{Visible: true, Page: 1, Appearance: &pdf.Appearance{QRURL: "https://naskah.pom.go.id/verify/01JABCDEFGHJKMNPQRSTVWXYZ0", Specimen: specimenPNG(b, 600, 300), English: true}}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			var out []byte
+			for b.Loop() {
+				out = MustSign(b, in, f.kepala, bb.opts)
+			}
+			b.ReportMetric(float64(len(out)-len(in)), "added-bytes")
+		})
+	}
+}
