@@ -117,6 +117,9 @@ type BoxContent struct {
 func ContentFromCertificate(c *x509.Certificate) BoxContent {
 	var b BoxContent
 	b.Name = strings.TrimSpace(c.Subject.CommonName)
+	if b.Name == "" {
+		b.Name = c.Subject.String()
+	}
 	for _, n := range c.Subject.Names {
 		if n.Type.Equal(oidTitle) {
 			if t, ok := n.Value.(string); ok {
@@ -433,8 +436,9 @@ func strokeRect(img *image.RGBA, r image.Rectangle, w int, c color.Color) {
 // pageGeometry is what placing a box needs of a page: its visible box in
 // user space and its /Rotate.
 type pageGeometry struct {
-	Box    Rect // CropBox within MediaBox, user space
-	Rotate int  // 0, 90, 180, 270
+	Box        Rect   // CropBox within MediaBox, user space
+	Rotate     int    // 0, 90, 180, 270
+	Signatures []Rect // visible signature widgets already on the page, user space
 }
 
 // Visible is the page's size as shown, after /Rotate.
@@ -495,6 +499,7 @@ func readPageGeometry(ctx context.Context, data []byte, n int) (g pageGeometry, 
 			return naskah.Errorf(naskah.EINVALID, "halaman %d tidak ada di PDF ini — the PDF has no page %d for the signature box", n, n)
 		}
 		g = geometryOf(p)
+		g.Signatures = signatureWidgets(p)
 		return nil
 	})
 	return g, page, err
@@ -581,9 +586,16 @@ func applyAppearance(ctx context.Context, sd *sign.SignData, data []byte, s *Sig
 	if err != nil {
 		return err
 	}
-	v, err := SignatureBox(g.Visible(), a.Index)
-	if err != nil {
-		return err
+	// The first free place from Index on: a signature another tool put
+	// on the page (a partner's, pdfsig's) keeps its place too.
+	var v, u Rect
+	for i := a.Index; ; i++ {
+		if v, err = SignatureBox(g.Visible(), i); err != nil {
+			return err
+		}
+		if u = g.ToUser(v); !overlapsAny(u, g.Signatures) {
+			break
+		}
 	}
 	c := ContentFromCertificate(s.Certificate)
 	c.When, c.QRURL, c.Specimen, c.English = at, a.QRURL, a.Specimen, a.English
@@ -591,12 +603,45 @@ func applyAppearance(ctx context.Context, sd *sign.SignData, data []byte, s *Sig
 	if err != nil {
 		return err
 	}
-	u := g.ToUser(v)
 	sd.Appearance.Page = uint32(page)
 	sd.Appearance.LowerLeftX, sd.Appearance.LowerLeftY = u[0], u[1]
 	sd.Appearance.UpperRightX, sd.Appearance.UpperRightY = u[2], u[3]
 	sd.Appearance.Image, sd.Appearance.ImageAsWatermark = img, false
 	return nil
+}
+
+// maxAnnots bounds the annotations read from one page.
+const maxAnnots = 4096
+
+// signatureWidgets returns the rects of the page's visible signature
+// fields (/FT /Sig on the widget or its parent field).
+func signatureWidgets(p pdfreader.Value) []Rect {
+	var rs []Rect
+	annots := p.Key("Annots")
+	for i := 0; i < min(annots.Len(), maxAnnots); i++ {
+		a := annots.Index(i)
+		if a.Key("FT").Name() != "Sig" && a.Key("Parent").Key("FT").Name() != "Sig" {
+			continue
+		}
+		r := a.Key("Rect")
+		if r.Len() != 4 {
+			continue
+		}
+		x0, y0, x1, y1 := r.Index(0).Float64(), r.Index(1).Float64(), r.Index(2).Float64(), r.Index(3).Float64()
+		if b := (Rect{min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)}); b[2]-b[0] > 0 && b[3]-b[1] > 0 {
+			rs = append(rs, b)
+		}
+	}
+	return rs
+}
+
+func overlapsAny(r Rect, others []Rect) bool {
+	for _, o := range others {
+		if r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3] {
+			return true
+		}
+	}
+	return false
 }
 
 // renderRotated renders the box and turns it against the page's /Rotate:

@@ -409,3 +409,38 @@ func BenchmarkVisibleSign(b *testing.B) {
 		})
 	}
 }
+
+// TestBoxAvoidsOtherSignatures: a box skips the places taken by
+// signature fields already on the page — one drawn by another tool at
+// the first place, and one of ours given the same index.
+func TestBoxAvoidsOtherSignatures(t *testing.T) {
+	f := mustFixture(t)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait))
+	first, err := pdf.SignatureBox(pdf.PageSize{Width: pdftest.A4Width, Height: pdftest.A4Height}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := MustSign(t, in, f.mitra, pdf.SignOptions{Visible: true, Page: 1, Rect: [4]float64(first)})
+	box := &pdf.Appearance{Index: 0, QRURL: "https://naskah.pom.go.id/verify/1"}
+	data = MustSign(t, data, f.kepala, pdf.SignOptions{Visible: true, Page: 1, Appearance: box})
+	data = MustSign(t, data, f.kepala, pdf.SignOptions{Visible: true, Page: 1, Appearance: box})
+	var rects []pdf.Rect
+	for _, m := range rectRE.FindAllStringSubmatch(string(data), -1) {
+		var r pdf.Rect
+		for k := range r {
+			r[k], _ = strconv.ParseFloat(m[k+1], 64)
+		}
+		for _, o := range rects {
+			if overlap(r, o) {
+				t.Errorf("widget %v overlaps %v", r, o)
+			}
+		}
+		rects = append(rects, r)
+	}
+	if len(rects) != 3 {
+		t.Errorf("got %d widgets, want 3", len(rects))
+	}
+	if rep := MustVerify(t, data, f.verifyOp); !rep.Valid || len(rep.Signatures) != 3 {
+		t.Errorf("got valid=%v with %d signatures, want 3 valid: %s", rep.Valid, len(rep.Signatures), reportProblems(rep))
+	}
+}
