@@ -444,3 +444,21 @@ func TestBoxAvoidsOtherSignatures(t *testing.T) {
 		t.Errorf("got valid=%v with %d signatures, want 3 valid: %s", rep.Valid, len(rep.Signatures), reportProblems(rep))
 	}
 }
+
+// TestRenderConcurrent: the shared fonts are safe for concurrent signing
+// (run with -race).
+func TestRenderConcurrent(t *testing.T) {
+	c := pdf.BoxContent{Name: "Rina Kartika", Title: "Pejabat Pimpinan Tinggi Madya", When: time.Now(), QRURL: "https://x.test/verify/1"}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := pdf.RenderSignatureBox(c, 230, 92)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
