@@ -11,6 +11,7 @@ import (
 	_ "image/jpeg" // specimen images
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +37,9 @@ import (
 type Appearance struct {
 	// Index is this signature's place among the boxes on the page
 	// (0 for the first signer). A box's place depends on its index only,
-	// so earlier boxes stay where they are when later signers add theirs.
+	// so earlier boxes stay where they are when later signers add theirs;
+	// a place taken by a signature field already on the page (another
+	// tool's) is skipped for the next free one.
 	Index    int
 	QRURL    string // verification page of the document; empty = no QR code
 	Specimen []byte // optional PNG or JPEG (CheckSpecimen)
@@ -46,12 +49,12 @@ type Appearance struct {
 // Rect is a box [llx lly urx ury] in PDF points.
 type Rect [4]float64
 
-// Box layout in points, for an A4-sized page; smaller pages scale it
-// down (boxScale). The bottom margin keeps clear of the page-number
-// footer and footer QR code that StampForSigning puts below 64 pt.
 // MaxSpecimenBytes bounds a specimen image file.
 const MaxSpecimenBytes = 1 << 20
 
+// Box layout in points, for an A4-sized page; smaller pages scale it
+// down (boxScale). The bottom margin keeps clear of the page-number
+// footer and footer QR code that StampForSigning puts below 64 pt.
 const (
 	boxWidth     = 230
 	boxHeight    = 92
@@ -75,10 +78,10 @@ func boxScale(p PageSize) float64 {
 // SignatureBox returns the place of the index-th signature box (0-based)
 // on a page of the given visible size, in visible page coordinates (origin
 // bottom left): boxes fill a row from the left along the bottom margin,
-// then the rows above it, in a grid centred across the page. The place depends on the page and the index
-// only, never on how many signers follow, so boxes never overlap however
-// many sign in sequence. A page with no room left for the index is
-// EINVALID.
+// then the rows above it, in a grid centred across the page. The place
+// depends on the page and the index only, never on how many signers
+// follow, so boxes never overlap however many sign in sequence. A page
+// with no room left for the index is EINVALID.
 func SignatureBox(page PageSize, index int) (Rect, error) {
 	s := boxScale(page)
 	if s < boxMinScale || index < 0 {
@@ -128,7 +131,7 @@ func ContentFromCertificate(c *x509.Certificate) BoxContent {
 		}
 	}
 	var org []string
-	for _, o := range append(slicesClone(c.Subject.OrganizationalUnit), c.Subject.Organization...) {
+	for _, o := range slices.Concat(c.Subject.OrganizationalUnit, c.Subject.Organization) {
 		if o = strings.TrimSpace(o); o != "" {
 			org = append(org, o)
 		}
@@ -136,8 +139,6 @@ func ContentFromCertificate(c *x509.Certificate) BoxContent {
 	b.Organization = strings.Join(org, ", ")
 	return b
 }
-
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
 
 // WIBTime formats t as "1 Desember 2026 14:05 WIB".
 func WIBTime(t time.Time) string {
@@ -189,7 +190,8 @@ var fonts = sync.OnceValues(func() (map[string]*opentype.Font, error) {
 
 // RenderSignatureBox draws the box for a w×h pt place as a PNG of
 // boxPxPerPt pixels per point: border, QR code on the left, the text
-// lines on the right (each shrunk, then shortened with "…", to fit), and
+// lines on the right (name, title and organisation wrapped to two lines,
+// shrunk and at last cut with "…" to fit), and
 // the specimen behind the text at reduced opacity, as a seal is stamped
 // over a signature block.
 func RenderSignatureBox(c BoxContent, w, h float64) ([]byte, error) {
