@@ -33,6 +33,7 @@ type Config struct {
 	ExpiryWindow  time.Duration // agreements expiring within it are listed for extension
 	TSAURL        string        // RFC 3161 timestamp authority, optional
 	SignTimeout   time.Duration
+	SpecimenDir   string // <user>.png or .jpg: an official's signature or seal in the visible box; empty = none
 }
 
 // DefaultConfig returns the defaults: 50 MiB / 2000 pages, 10 years of

@@ -64,9 +64,9 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			if opts.Page <= 0 {
 				opts.Page = 1
 			}
-			// Side by side along the bottom margin, one box per signer.
-			n := float64(len(signersOf(a, src)))
-			opts.Rect = [4]float64{40 + n*180, 100, 200 + n*180, 160}
+			if opts.Appearance, err = e.signatureAppearance(a, src, r.Actor.User); err != nil {
+				return naskah.Action{}, nil, err
+			}
 		}
 		signed, err := pdf.Sign(ctx, data, signer, opts)
 		if err != nil {

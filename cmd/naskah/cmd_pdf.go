@@ -143,6 +143,8 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	contact := fs.String("contact", "", "signer's contact information")
 	page := fs.Int("page", 0, "page of the visible signature (default: last)")
 	rect := fs.String("rect", "", "visible signature box in points: llx,lly,urx,ury (omit for an invisible signature)")
+	box := fs.String("box", "", "draw the signature box (certificate holder, WIB time, QR code of this verification URL), placed after the file's earlier signatures")
+	specimen := fs.String("specimen", "", "signature or seal image (PNG/JPEG, at most 1 MB) for --box")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
@@ -175,6 +177,12 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *box != "" {
+		if opts.Appearance, err = boxAppearance(ctx, data, *box, *specimen); err != nil {
+			return err
+		}
+		opts.Visible = true
+	}
 	p12, err := os.ReadFile(*keystore)
 	if err != nil {
 		return naskah.WrapError(naskah.EINVALID, err, "cannot read the keystore %s: check the path", *keystore)
@@ -196,6 +204,25 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	fmt.Fprintf(out, "signed by %s: %s\n", signer.Certificate.Subject.CommonName, *output)
 	return nil
+}
+
+// boxAppearance is the signature box of `sign --box`: its place follows
+// the signatures already in the file, as the engine's does.
+func boxAppearance(ctx context.Context, data []byte, url, specimen string) (*pdf.Appearance, error) {
+	info, err := pdf.Inspect(ctx, data, pdf.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	a := &pdf.Appearance{Index: info.Signatures, QRURL: url}
+	if specimen != "" {
+		if a.Specimen, err = os.ReadFile(specimen); err != nil {
+			return nil, naskah.WrapError(naskah.EINVALID, err, "cannot read the specimen %s: check the path", specimen)
+		}
+		if err := pdf.CheckSpecimen(a.Specimen); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // passphrase reads the keystore passphrase from the environment or, on a

@@ -82,6 +82,9 @@ type SignOptions struct {
 	// Digest is the CMS digest: crypto.SHA256, SHA384 or SHA512. Zero
 	// picks one matching the key (signingDigest).
 	Digest crypto.Hash
+	// Appearance is the box of a visible signature; nil = pdfsign's one
+	// line of text in Rect.
+	Appearance *Appearance
 }
 
 // DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
@@ -131,7 +134,10 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	defer cancel()
 
 	sd := signData(ctx, s, opts, signingTime, chain, digest)
-	if opts.Visible && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
+	if err := applyAppearance(ctx, &sd, data, s, opts, signingTime); err != nil {
+		return nil, err
+	}
+	if opts.Visible && opts.Appearance == nil && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
 		return nil, naskah.Errorf(naskah.EINVALID, "the visible signature box %v is empty: give lower-left and upper-right corners in points", opts.Rect)
 	}
 
@@ -365,7 +371,7 @@ func whitespace(n int) []byte {
 func signGrowth(room int, sd sign.SignData) int {
 	n := room + 8<<10
 	if sd.Appearance.Visible {
-		n += 16 << 10
+		n += 16<<10 + 2*len(sd.Appearance.Image) // the box image, re-deflated as RGB and alpha
 	}
 	return n
 }
