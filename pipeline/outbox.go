@@ -146,6 +146,14 @@ func (e *Engine) IndexAgreement(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	// The outbox entry was queued before the commit, so it is still here
+	// if retention after the commit failed: apply it now (retention.go).
+	if _, err := e.ensureRetention(ctx, a); err != nil {
+		if naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+			return err
+		}
+		e.Logger.Error("cannot retain a committed version; run naskah fsck -repair", "agreement", id, "err", err)
+	}
 	docs, err := e.Documents(ctx, a)
 	if err != nil {
 		return err

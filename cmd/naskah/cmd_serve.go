@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/bpom/naskah/pipeline"
 )
 
 // configFlags parses the common -config flag and loads the configuration.
@@ -60,14 +62,21 @@ func serveCommand() namedCommand {
 
 func fsckCommand() namedCommand {
 	return namedCommand{"fsck", command{
-		summary: "check every record against storage (exit 1 when a problem is found)",
+		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			m, err := openMain(ctx, "fsck", args, out, errOut)
+			var repair bool
+			cfg, _, err := configFlags("fsck", args, errOut, func(fs *flag.FlagSet) {
+				fs.BoolVar(&repair, "repair", false, "apply the retention that committed signed texts and CTCs lack")
+			})
 			if err != nil {
 				return err
 			}
+			m := &Main{Config: cfg, Out: out}
 			defer m.Close()
-			rep, err := m.Engine.Fsck(ctx)
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
+			rep, err := m.Engine.FsckWith(ctx, pipeline.FsckOptions{Repair: repair})
 			if err != nil {
 				return err
 			}
