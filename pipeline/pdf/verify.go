@@ -35,6 +35,7 @@ type Report struct {
 	Size       int64             `json:"size"`
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
+	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
 }
 
 // SignatureReport is the verdict on one signature, in file order.
@@ -142,6 +143,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	rep.verdict()
+	rep.noteCopy(data)
 	return rep, nil
 }
 
