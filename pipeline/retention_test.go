@@ -297,3 +297,40 @@ func TestRetentionAfterCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestOutboxDrainLeavesNoVersions: after N actions and one drain, no
+// version of the agreement's outbox entry is left to resurrect (issue 15),
+// and a second drain applies nothing.
+func TestOutboxDrainLeavesNoVersions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) (storage.Store, *miniotest.Server)
+	}{
+		{"Local", func(t *testing.T) (storage.Store, *miniotest.Server) { return mustLocalStore(t), nil }},
+		{"MinIO", mustMinIOStore},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, srv := tc.open(t)
+			h := newHarness(t, st, srv)
+			ctx := context.Background()
+			a := toSigning(h, "PKS Outbox Bersih")
+			key := "outbox/" + a.ID + ".json"
+			vs, err := st.ListVersions(ctx, key)
+			if err != nil || len(vs) < 10 {
+				t.Fatalf("outbox versions before the drain: %d (%v), want one per action", len(vs), err)
+			}
+			if _, err := h.e.DrainOutbox(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if vs, err := st.ListVersions(ctx, key); naskah.ErrorCode(err) != naskah.ENOTFOUND {
+				t.Fatalf("%d outbox versions after the drain (%v), want none", len(vs), err)
+			}
+			if n, err := h.e.DrainOutbox(ctx); err != nil || n != 0 {
+				t.Fatalf("second drain applied %d (%v), want 0", n, err)
+			}
+			if n, _ := h.e.Pending(ctx); n != 0 {
+				t.Fatalf("%d pending after the drain, want 0", n)
+			}
+		})
+	}
+}
