@@ -24,6 +24,7 @@ type FsckReport struct {
 	Versions   int       `json:"versions"`
 	Pending    int       `json:"pending_index_updates"`
 	Findings   []Finding `json:"findings"`
+	DeepBytes  int64     `json:"deep_bytes,omitempty"` // bytes a deep check read
 }
 
 // Clean reports whether fsck found no errors (warnings allowed).
@@ -42,6 +43,11 @@ type FsckOptions struct {
 	// signed text or CTC should have and does not (retention is applied
 	// after the commit, and that step can fail).
 	Repair bool
+	// Deep reads every referenced version in full and checks its SHA-256
+	// (bit rot, damaged shards), not only the stored metadata.
+	Deep bool
+	// Progress, if set, is called after each version a deep check read.
+	Progress func(done, total int)
 }
 
 // Fsck checks every record against storage: each referenced version exists
@@ -63,6 +69,7 @@ func (e *Engine) FsckWith(ctx context.Context, opts FsckOptions) (*FsckReport, e
 	add := func(id, key, sev, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{id, key, sev, fmt.Sprintf(format, args...)})
 	}
+	var deep []deepJob
 	for _, id := range ids {
 		a, _, err := e.Load(ctx, id)
 		if err != nil {
@@ -90,6 +97,9 @@ func (e *Engine) FsckWith(ctx context.Context, opts FsckOptions) (*FsckReport, e
 				}
 				add(id, d.Key, "error", "%s v%d (storage version %s) is missing: %v", d.Kind, d.Version, d.VersionID, err)
 				continue
+			}
+			if opts.Deep {
+				deep = append(deep, deepJob{id, *d})
 			}
 			sum := info.SHA256
 			if sum == "" {
@@ -149,6 +159,13 @@ func (e *Engine) FsckWith(ctx context.Context, opts FsckOptions) (*FsckReport, e
 				add(id, key, "warning", "storage version %s is not referenced by the record (left by an action that did not commit)", v.VersionID)
 			}
 		}
+	}
+	if opts.Deep {
+		fs, n, err := e.deepCheck(ctx, deep, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Findings, rep.DeepBytes = append(rep.Findings, fs...), n
 	}
 	rep.Pending, _ = e.Pending(ctx)
 	return rep, nil

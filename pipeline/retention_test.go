@@ -2,8 +2,12 @@ package pipeline_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +18,7 @@ import (
 	"github.com/bpom/naskah/internal/miniotest"
 	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/storage"
+	"github.com/bpom/naskah/storage/local"
 )
 
 // faultStore wraps a real store and injects faults at the points that
@@ -179,8 +184,8 @@ func TestRetentionAfterCommit(t *testing.T) {
 					}
 				}
 				mustBeRetained(t, st, wins[0])
-				if fs := findings(t, h.e, pipeline.FsckOptions{}, a.ID, "error"); len(fs) != 0 {
-					t.Fatalf("fsck errors after the race: %+v", fs)
+				if fs := findings(t, h.e, pipeline.FsckOptions{Deep: true}, a.ID, "error"); len(fs) != 0 {
+					t.Fatalf("fsck -deep errors after the race: %+v", fs)
 				}
 				if fs := findings(t, h.e, pipeline.FsckOptions{}, a.ID, "warning"); len(fs) != 0 {
 					t.Fatalf("fsck warnings after the race (leftover versions): %+v", fs)
@@ -332,5 +337,46 @@ func TestOutboxDrainLeavesNoVersions(t *testing.T) {
 				t.Fatalf("%d pending after the drain, want 0", n)
 			}
 		})
+	}
+}
+
+// TestFsckDeepFindsBitRot: one flipped byte in a stored version passes the
+// metadata check but not fsck -deep (issue 15).
+func TestFsckDeepFindsBitRot(t *testing.T) {
+	dir := t.TempDir()
+	st, err := local.Open(local.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st, nil)
+	ctx := context.Background()
+	a := toSigning(h, "PKS Bit Busuk")
+	a = h.sign(upt, "kepala-upt", a)
+	rep, err := h.e.FsckWith(ctx, pipeline.FsckOptions{Deep: true})
+	if err != nil || !rep.Clean() || rep.DeepBytes == 0 {
+		t.Fatalf("deep fsck of a sound store: %v clean=%v bytes=%d %+v", err, rep != nil && rep.Clean(), rep.DeepBytes, rep)
+	}
+	d := a.Latest(naskah.DocTextToSign)
+	sum := sha256.Sum256([]byte(d.Key))
+	path := filepath.Join(dir, "objects", hex.EncodeToString(sum[:])[:2], hex.EncodeToString(sum[:]), d.VersionID+".data")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(path, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if fs := findings(t, h.e, pipeline.FsckOptions{}, a.ID, "error"); len(fs) != 0 {
+		t.Fatalf("the metadata check now sees bit rot (%+v): update this test's premise", fs)
+	}
+	var calls atomic.Int64
+	fs := findings(t, h.e, pipeline.FsckOptions{Deep: true, Progress: func(done, total int) { calls.Add(1) }}, a.ID, "error")
+	if len(fs) != 1 || fs[0].Key != d.Key || !strings.Contains(fs[0].Problem, "damaged") || !strings.Contains(fs[0].Problem, d.VersionID) {
+		t.Fatalf("deep fsck after a flipped byte: %+v, want one error naming %s %s", fs, d.Key, d.VersionID)
+	}
+	if calls.Load() == 0 {
+		t.Fatal("deep fsck reported no progress")
 	}
 }

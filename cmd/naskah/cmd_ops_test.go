@@ -238,8 +238,10 @@ func TestBackupRestoreMinIO(t *testing.T) {
 	mustRun(t, 0, "restore", "-data", dst.DataDir, "--from", file)
 	compareConfigs(t, src, dst)
 	mustRun(t, 0, "fsck", "-data", dst.DataDir)
-	if out := mustRun(t, 0, "fsck", "-repair", "-data", dst.DataDir); !strings.Contains(out, "clean") || strings.Contains(out, "repaired") {
-		t.Errorf("fsck -repair on a restored store: want clean with nothing to repair\n%s", out)
+	if out := mustRun(t, 0, "fsck", "-repair", "-deep", "-data", dst.DataDir); !strings.Contains(out, "clean") || strings.Contains(out, "repaired") || !strings.Contains(out, "deep: read") {
+		t.Errorf("fsck -repair -deep on a restored store: want clean with nothing to repair, every byte read\n%s", out)
+	} else {
+		t.Logf("fsck -deep: %s", out)
 	}
 }
 
