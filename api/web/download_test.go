@@ -62,6 +62,9 @@ func TestSignedDownloadLinks(t *testing.T) {
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "SALINAN TIDAK TERKENDALI") || !strings.Contains(r.Body, d.SHA256) || !strings.Contains(r.Body, `href="/verify/`+id+`"`) {
 		t.Fatalf("public verify of the copy: want it named as an uncontrolled copy of %s with the link to its page\n%s", d.SHA256, r.Body)
 	}
+	if !strings.Contains(r.Body, "salinan tidak terkendali dari naskah bertanda tangan versi 1 yang memang tercatat") || strings.Contains(r.Body, "TIDAK identik") {
+		t.Fatalf("public verify of the copy on its agreement's page: want it matched to signed version 1 on record\n%s", r.Body)
+	}
 	r = p.postMultipart("/verify/"+id, nil, []file{{"file", "asli.pdf", []byte(orig.Body)}}, nil)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "ASLI") || strings.Contains(r.Body, "SALINAN TIDAK TERKENDALI") {
 		t.Fatalf("public verify of the original download: want genuine\n%s", r.Body)

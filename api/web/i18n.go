@@ -208,6 +208,7 @@ var messages = map[string][2]string{
 	"ver.file":              {"Berkas PDF", "PDF file"},
 	"ver.submit":            {"Periksa", "Check"},
 	"ver.same":              {"Berkas ini identik (SHA-256) dengan naskah bertanda tangan versi %d yang tercatat di BPOM.", "This file is identical (SHA-256) to signed version %d on record at BPOM."},
+	"ver.copyof":            {"Berkas ini menyatakan diri sebagai salinan tidak terkendali dari naskah bertanda tangan versi %d yang memang tercatat di BPOM. Isi salinan tidak dijamin: untuk keperluan resmi gunakan atau minta berkas aslinya.", "This file says it is an uncontrolled copy of signed version %d, which is on record at BPOM. A copy's content is not guaranteed: for official use, use or ask for the original file."},
 	"ver.differs":           {"Berkas ini TIDAK identik dengan naskah bertanda tangan yang tercatat untuk ID ini.", "This file is NOT identical to the signed text on record for this id."},
 	"ver.yourfile":          {"Hasil pemeriksaan berkas Anda", "Result for your file"},
 	"srch.title":            {"Cari arsip naskah", "Search the archive"},
