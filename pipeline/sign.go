@@ -126,11 +126,11 @@ func (e *Engine) readVersion(ctx context.Context, d *naskah.DocumentVersion) ([]
 	return data, nil
 }
 
-// Download returns a document version's bytes. By default it is a derived
+// Download returns a document version's bytes. A signed text or CTC is the
+// stored original, byte for byte (its signature is what proves it; a marked
+// copy is DownloadCopy). Any other version is by default a derived
 // "uncontrolled copy" stamped with who and when; original=true returns the
-// stored bytes (signed bytes stay byte-identical), for the roles allowed to
-// have them: everyone who may see the agreement gets the original of a
-// signed text, since its signature is what proves it.
+// stored bytes.
 func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, kind naskah.DocumentKind, version int, original bool) ([]byte, *naskah.DocumentVersion, error) {
 	a, err := e.Get(ctx, actor, id)
 	if err != nil {
@@ -149,7 +149,7 @@ func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, ki
 	if err != nil {
 		return nil, nil, err
 	}
-	if original || d.MediaType == MediaXLSX {
+	if original || ServesOriginal(d) {
 		return data, d, nil
 	}
 	// pdfcpu rewrites the file: a stamped copy of a signed text is a

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -89,11 +91,11 @@ func runStamp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	kind := fs.String("kind", "", "marks to stamp: draft, final-draft, signing or copy")
 	output := fs.String("o", "", "output file (required)")
 	sop := fs.String("sop", "", "SOP code (draft)")
-	number := fs.String("number", "", "agreement number (draft, signing)")
+	number := fs.String("number", "", "agreement number (draft, signing, copy of a signed file)")
 	version := fs.String("version", "", "document version (draft)")
 	step := fs.String("step", "", "SOP step (draft)")
 	date := fs.String("date", "", "date YYYY-MM-DD (draft; default today)")
-	url := fs.String("url", "", "public verification URL for the QR code (signing)")
+	url := fs.String("url", "", "public verification URL for the QR code (signing; named on a copy of a signed file)")
 	who := fs.String("who", "", "who downloads the copy (copy)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -123,7 +125,13 @@ func runStamp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	case "signing":
 		res, err = pdf.StampForSigning(ctx, data, pdf.SigningMarks{VerifyURL: *url, AgreementNumber: *number})
 	case "copy":
-		res, err = pdf.StampUncontrolledCopy(ctx, data, pdf.CopyMarks{Who: *who, When: time.Now()})
+		marks := pdf.CopyMarks{Who: *who, When: time.Now()}
+		// A copy of a signed file names it, so verify recognises the copy.
+		if rep, verr := pdf.Verify(ctx, data, pdf.VerifyOptions{}); verr == nil && len(rep.Signatures) > 0 {
+			sum := sha256.Sum256(data)
+			marks.Of = &pdf.CopyOf{Number: *number, Version: 1, SHA256: hex.EncodeToString(sum[:]), VerifyURL: *url}
+		}
+		res, err = pdf.StampUncontrolledCopy(ctx, data, marks)
 	default:
 		return usageError("--kind %q: want draft, final-draft, signing or copy", *kind)
 	}
@@ -317,7 +325,15 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 	if !rep.Valid {
 		verdict = "NOT VALID"
 	}
+	if rep.CopyOf != nil {
+		verdict = "NOT VALID: an UNCONTROLLED COPY, not the signed original"
+	}
 	fmt.Fprintf(w, "%s (%d bytes): %s\n", name, rep.Size, verdict)
+	if c := rep.CopyOf; c != nil {
+		fmt.Fprintf(w, "  copy of:      signed document No. %s (agreement %s), signed version v%d\n", orDash(c.Number), orDash(c.AgreementID), c.Version)
+		fmt.Fprintf(w, "  original:     SHA-256 %s\n", c.SHA256)
+		fmt.Fprintf(w, "  verify at:    %s (as stated in the copy; check it is your organisation's site)\n", orDash(c.VerifyURL))
+	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  ! %s\n", p)
 	}

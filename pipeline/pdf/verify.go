@@ -35,6 +35,7 @@ type Report struct {
 	Size       int64             `json:"size"`
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
+	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
 }
 
 // SignatureReport is the verdict on one signature, in file order.
@@ -164,6 +165,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if damaged {
 		rep.Valid = false
 	}
+	rep.noteCopy(data)
 	return rep, nil
 }
 
