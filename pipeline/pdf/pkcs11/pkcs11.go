@@ -141,8 +141,9 @@ func (s *Signers) Has(user string) bool {
 
 // Open logs in to user's own token with pin and returns the signing
 // identity of user's key, and release, which logs out and closes the
-// session; call it as soon as the signature is made. Until release, other
-// signatures through the same module wait (bounded by ctx).
+// session; call it as soon as the signature is made (again is harmless).
+// Until release, other signatures through the same module wait (bounded
+// by ctx).
 //
 // A wrong PIN is EFORBIDDEN, as is a locked PIN or a key that can leave
 // the token; a user without a token key or an empty PIN is EINVALID; a
