@@ -21,6 +21,7 @@ import (
 	"github.com/bpom/naskah/api/web"
 	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"github.com/bpom/naskah/search"
 	"github.com/bpom/naskah/search/bleve"
 	"github.com/bpom/naskah/storage"
@@ -97,6 +98,13 @@ func (m *Main) Open(ctx context.Context) error {
 		if err := m.addRoots(c.TrustRoots); err != nil {
 			return err
 		}
+	}
+	if c.PKCS11.Enabled() {
+		tokens, err := pkcs11.New(c.PKCS11)
+		if err != nil {
+			return err
+		}
+		m.Engine.Tokens = tokens
 	}
 	if w := cal.Warning(time.Now(), time.Now().AddDate(0, 6, 0)); w != "" {
 		m.Logger.Warn("working-day calendar incomplete", "warning", w)
