@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +175,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Users = users
+	if err := checkTokenUsers(c.PKCS11.Keys, users); err != nil {
+		return err
+	}
 	acfg.SessionSecret, err = m.sessionSecret()
 	if err != nil {
 		return err
@@ -234,6 +238,21 @@ func (m *Main) users() ([]api.User, error) {
 		us[i] = d.User
 	}
 	return us, nil
+}
+
+// checkTokenUsers refuses a token key mapped to no user: a typo would
+// otherwise wait for whoever is later created under that name.
+func checkTokenUsers(keys []pkcs11.Key, users []api.User) error {
+	var ps []string
+	for _, k := range keys {
+		if !slices.ContainsFunc(users, func(u api.User) bool { return u.Username == k.User }) {
+			ps = append(ps, fmt.Sprintf("pkcs11.keys: user %q is not a Naskah user: correct the name or add the user to the users file", k.User))
+		}
+	}
+	if len(ps) > 0 {
+		return fmt.Errorf("configuration: %s", strings.Join(ps, "; "))
+	}
+	return nil
 }
 
 // sessionSecret is NASKAH_SESSION_SECRET or a random one kept in the data

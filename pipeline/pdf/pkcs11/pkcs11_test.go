@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,18 @@ func TestSignWithToken(t *testing.T) {
 	f := mustFixture(t)
 	db := f.pki.MustNSSDB(t)
 	data := pdftest.PDF(pdftest.Portrait)
+	baseline := runtime.NumGoroutine()
+	defer func() {
+		t.Helper()
+		mustNoSession(t, f.hsm.Module)
+		// Nothing of a signature keeps running (generous bound, polled).
+		for end := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > baseline && time.Now().Before(end); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > baseline {
+			t.Errorf("goroutines: %d after signing, want at most %d as before", n, baseline)
+		}
+	}()
 	for i, user := range []string{"kepala", "deputi1"} {
 		pin := map[string]string{"kepala": pinKepala, "deputi1": pinMadya}[user]
 		signer, release := mustOpen(t, f.signers, user, pin)
