@@ -18,6 +18,9 @@ import (
 	"github.com/bpom/naskah/pipeline/pdf"
 )
 
+// built: this build can load PKCS#11 libraries.
+const built = true
+
 // modules holds one lock per PKCS#11 library for the whole process.
 // PKCS#11 keeps the login state per token and process, shared by all its
 // sessions: while one signature is logged in, a second login to the same

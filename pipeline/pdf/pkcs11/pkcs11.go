@@ -51,6 +51,9 @@ func (c Config) Problems() []string {
 	if len(c.Keys) > 0 && c.Module == "" {
 		ps = append(ps, "pkcs11.keys is set but pkcs11.module is not: set NASKAH_PKCS11_MODULE to the token's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so")
 	}
+	if len(c.Keys) > 0 && !built {
+		ps = append(ps, "pkcs11.keys is set but this naskah was built without cgo, so it cannot load a PKCS#11 library: build it with CGO_ENABLED=1")
+	}
 	if c.Module != "" {
 		if !filepath.IsAbs(c.Module) {
 			ps = append(ps, fmt.Sprintf("pkcs11.module %q: give the absolute path of the .so file", c.Module))
