@@ -174,6 +174,8 @@ func (s *Server) download(c *fiber.Ctx) error {
 type signRequest struct {
 	Keystore   string `json:"keystore"` // base64 PKCS#12
 	Passphrase string `json:"passphrase"`
+	UseToken   bool   `json:"use_token"` // sign with the caller's own PKCS#11 token key
+	PIN        string `json:"pin"`       // the token's PIN; a PIN without a keystore means use_token
 	Reason     string `json:"reason"`
 	Location   string `json:"location"`
 	Visible    bool   `json:"visible"`
@@ -201,8 +203,9 @@ func (s *Server) sign(c *fiber.Ctx) error {
 		keystore = k
 	}
 	defer clear(keystore)
-	if len(keystore) == 0 {
-		return naskah.Errorf(naskah.EINVALID, "no keystore was sent: attach your .p12 keystore (JSON \"keystore\" in base64, or a multipart part named \"keystore\")")
+	useToken := r.UseToken || (r.PIN != "" && len(keystore) == 0)
+	if len(keystore) == 0 && !useToken {
+		return naskah.Errorf(naskah.EINVALID, "no keystore was sent: attach your .p12 keystore (JSON \"keystore\" in base64, or a multipart part named \"keystore\"), or sign with your token (\"use_token\": true and \"pin\")")
 	}
 	rid, err := requestID(c)
 	if err != nil {
@@ -210,7 +213,7 @@ func (s *Server) sign(c *fiber.Ctx) error {
 	}
 	a, err := s.engine.Sign(c.UserContext(), pipeline.SignRequest{
 		Request:  pipeline.Request{Actor: actor(c), ID: c.Params("id"), RequestID: rid, Revision: r.Revision, Note: r.Note},
-		Keystore: keystore, Passphrase: r.Passphrase, Reason: r.Reason, Location: r.Location, Visible: r.Visible, Page: r.Page})
+		Keystore: keystore, Passphrase: r.Passphrase, UseToken: useToken, PIN: r.PIN, Reason: r.Reason, Location: r.Location, Visible: r.Visible, Page: r.Page})
 	s.metrics.action(string(naskah.ActionSign), err)
 	if err != nil {
 		return err
@@ -248,6 +251,12 @@ func (s *Server) readSignForm(c *fiber.Ctx, r *signRequest) ([]byte, error) {
 			}
 		case "passphrase":
 			r.Passphrase = v
+		case "pin":
+			r.PIN = v
+		case "use_token":
+			if r.UseToken, err = boolParam("use_token", v); err != nil {
+				return nil, err
+			}
 		case "reason":
 			r.Reason = v
 		case "location":
@@ -267,7 +276,7 @@ func (s *Server) readSignForm(c *fiber.Ctx, r *signRequest) ([]byte, error) {
 		case "note":
 			r.Note = v
 		default:
-			return nil, naskah.Errorf(naskah.EINVALID, "the form field %q is unknown: send keystore, passphrase, reason, location, visible, page, revision and note", part.FormName())
+			return nil, naskah.Errorf(naskah.EINVALID, "the form field %q is unknown: send keystore, passphrase (or use_token and pin), reason, location, visible, page, revision and note", part.FormName())
 		}
 	}
 }

@@ -57,6 +57,7 @@ type Engine struct {
 	Extractor search.Extractor
 	Calendar  *naskah.Calendar
 	Roots     *x509.CertPool // trust roots for verification
+	Tokens    TokenKeys      // officials' PKCS#11 token keys (pkcs11.Signers); nil: keystores only
 	Config    Config
 	Now       func() time.Time
 	Logger    *slog.Logger

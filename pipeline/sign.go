@@ -17,6 +17,8 @@ type SignRequest struct {
 	Request
 	Keystore   []byte // PKCS#12
 	Passphrase string
+	UseToken   bool   // sign with the actor's own PKCS#11 token key (Engine.Tokens) instead of a keystore
+	PIN        string // the token's PIN, used once like the passphrase
 	Reason     string
 	Location   string
 	Visible    bool
@@ -46,10 +48,11 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 				return naskah.Action{}, nil, naskah.Errorf(naskah.ECONFLICT, "you have already signed this text")
 			}
 		}
-		signer, err := pdf.LoadPKCS12(r.Keystore, r.Passphrase)
+		signer, release, err := e.signer(ctx, r)
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
+		defer release()
 		data, err := e.readVersion(ctx, src)
 		if err != nil {
 			return naskah.Action{}, nil, err
@@ -69,6 +72,7 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			}
 		}
 		signed, err := pdf.Sign(ctx, data, signer, opts)
+		release() // a token's session ends as soon as the signature is made
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}

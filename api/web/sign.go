@@ -24,6 +24,7 @@ type signData struct {
 	Signed    *naskah.DocumentVersion // newest signed version, if any
 	Report    *pdf.Report
 	Done      bool
+	HasToken  bool // the user has a PKCS#11 token key: the form offers the PIN
 	RequestID string
 	VerifyURL string
 }
@@ -42,7 +43,7 @@ func (u *UI) signPage(c *fiber.Ctx, actor naskah.Actor) error {
 
 func (u *UI) renderSign(c *fiber.Ctx, v *view, actor naskah.Actor, a *naskah.Agreement, done bool, status int) error {
 	d := signData{A: a, CanSign: slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign), Done: done,
-		RequestID: randomHex(12), VerifyURL: u.verifyURL(a.ID)}
+		HasToken: u.eng.HasToken(actor.User), RequestID: randomHex(12), VerifyURL: u.verifyURL(a.ID)}
 	d.Signed = a.Latest(naskah.DocSigned)
 	d.Source = d.Signed
 	if d.Source == nil || d.Source.Step != a.Step {
@@ -74,22 +75,31 @@ func (u *UI) sign(c *fiber.Ctx, actor naskah.Actor) error {
 		return u.errorPage(c, statusOf(err), u.userMessage(c, err))
 	}
 	v := u.newView(c, u.tr(c, "sign.title"), "list")
-	for _, k := range []string{"reason", "location", "visible", "page"} {
+	for _, k := range []string{"reason", "location", "visible", "page", "method"} {
 		v.Form[k] = form(c, k)
 	}
+	// A user with a token signs with it unless they chose the file.
+	useToken := u.eng.HasToken(actor.User) && v.Form["method"] != "keystore"
 	pass := c.FormValue("passphrase") // never echoed back, logged or kept
+	pin := c.FormValue("pin")         // likewise
 	var keystore []byte
-	if fh, ferr := c.FormFile("keystore"); ferr == nil && fh.Size > 0 {
-		if f, oerr := fh.Open(); oerr == nil {
-			keystore, _ = io.ReadAll(io.LimitReader(f, 1<<20))
-			f.Close()
+	if useToken {
+		if pin == "" {
+			v.Errors["pin"] = u.tr(c, "sign.nopin")
 		}
-	}
-	if len(keystore) == 0 {
-		v.Errors["keystore"] = u.tr(c, "sign.nokeystore")
-	}
-	if pass == "" {
-		v.Errors["passphrase"] = u.tr(c, "sign.nopass")
+	} else {
+		if fh, ferr := c.FormFile("keystore"); ferr == nil && fh.Size > 0 {
+			if f, oerr := fh.Open(); oerr == nil {
+				keystore, _ = io.ReadAll(io.LimitReader(f, 1<<20))
+				f.Close()
+			}
+		}
+		if len(keystore) == 0 {
+			v.Errors["keystore"] = u.tr(c, "sign.nokeystore")
+		}
+		if pass == "" {
+			v.Errors["passphrase"] = u.tr(c, "sign.nopass")
+		}
 	}
 	if len(v.Errors) > 0 {
 		return u.renderSign(c, v, actor, a, false, http.StatusBadRequest)
@@ -97,22 +107,28 @@ func (u *UI) sign(c *fiber.Ctx, actor naskah.Actor) error {
 	page, _ := strconv.Atoi(v.Form["page"])
 	_, err = u.eng.Sign(c.UserContext(), pipeline.SignRequest{
 		Request:  pipeline.Request{Actor: actor, ID: id, RequestID: form(c, "request_id"), Revision: revision(c)},
-		Keystore: keystore, Passphrase: pass, Reason: v.Form["reason"], Location: v.Form["location"],
+		Keystore: keystore, Passphrase: pass, UseToken: useToken, PIN: pin, Reason: v.Form["reason"], Location: v.Form["location"],
 		Visible: v.Form["visible"] == "1", Page: page})
 	if err != nil {
 		// A wrong passphrase is EFORBIDDEN from the keystore; a file that is
-		// not a keystore is EINVALID: show each next to its field.
+		// not a keystore is EINVALID: show each next to its field. With a
+		// token, both are about the PIN.
 		field := ""
 		msg := u.userMessage(c, err)
 		switch naskah.ErrorCode(err) {
 		case naskah.EFORBIDDEN:
 			if !slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign) {
 				v.Error = msg
+			} else if useToken {
+				field = "pin"
 			} else {
 				field = "passphrase"
 			}
 		case naskah.EINVALID:
 			field = "keystore"
+			if useToken {
+				field = "pin"
+			}
 		default:
 			v.Error = msg
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/bpom/naskah/api/web"
 	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"github.com/bpom/naskah/search"
 	"github.com/bpom/naskah/search/bleve"
 	"github.com/bpom/naskah/storage"
@@ -99,6 +101,13 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if c.PKCS11.Enabled() {
+		tokens, err := pkcs11.New(c.PKCS11)
+		if err != nil {
+			return err
+		}
+		m.Engine.Tokens = tokens
+	}
 	if w := cal.Warning(time.Now(), time.Now().AddDate(0, 6, 0)); w != "" {
 		m.Logger.Warn("working-day calendar incomplete", "warning", w)
 	}
@@ -167,6 +176,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Users = users
+	if err := checkTokenUsers(c.PKCS11.Keys, users); err != nil {
+		return err
+	}
 	acfg.SessionSecret, err = m.sessionSecret()
 	if err != nil {
 		return err
@@ -227,6 +239,21 @@ func (m *Main) users() ([]api.User, error) {
 		us[i] = d.User
 	}
 	return us, nil
+}
+
+// checkTokenUsers refuses a token key mapped to no user: a typo would
+// otherwise wait for whoever is later created under that name.
+func checkTokenUsers(keys []pkcs11.Key, users []api.User) error {
+	var ps []string
+	for _, k := range keys {
+		if !slices.ContainsFunc(users, func(u api.User) bool { return u.Username == k.User }) {
+			ps = append(ps, fmt.Sprintf("pkcs11.keys: user %q is not a Naskah user: correct the name or add the user to the users file", k.User))
+		}
+	}
+	if len(ps) > 0 {
+		return fmt.Errorf("configuration: %s", strings.Join(ps, "; "))
+	}
+	return nil
 }
 
 // sessionSecret is NASKAH_SESSION_SECRET or a random one kept in the data

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"golang.org/x/term"
 )
 
@@ -157,12 +158,17 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
+	token := fs.String("token", "", "sign with a key on this PKCS#11 token (label) instead of a keystore; PIN from $NASKAH_SIGN_PIN or a prompt")
+	tokenKey := fs.String("key", "", "label of the key on the token")
+	tokenKeyID := fs.String("key-id", "", "CKA_ID of the key on the token, hex")
+	tokenCert := fs.String("cert", "", "PEM certificate (then chain) of the token key; default: the certificate on the token")
+	module := fs.String("module", os.Getenv("NASKAH_PKCS11_MODULE"), "PKCS#11 library of the token ($NASKAH_PKCS11_MODULE)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *output == "" || *keystore == "" {
-		return usageError("usage: naskah sign --keystore FILE.p12 [flags] -o OUT.pdf IN.pdf")
+	if len(pos) != 1 || *output == "" || (*keystore == "") == (*token == "") {
+		return usageError("usage: naskah sign (--keystore FILE.p12 | --token LABEL --key LABEL [--module LIB.so]) [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
 	if *rootsFile != "" {
@@ -191,17 +197,34 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 		opts.Visible = true
 	}
-	p12, err := os.ReadFile(*keystore)
-	if err != nil {
-		return naskah.WrapError(naskah.EINVALID, err, "cannot read the keystore %s: check the path", *keystore)
-	}
-	pass, err := passphrase(errOut)
-	if err != nil {
-		return err
-	}
-	signer, err := pdf.LoadPKCS12(p12, pass)
-	if err != nil {
-		return err
+	var signer *pdf.Signer
+	if *token != "" {
+		tokens, err := pkcs11.New(pkcs11.Config{Module: *module, Keys: []pkcs11.Key{{User: "cli", Token: *token, Label: *tokenKey, ID: *tokenKeyID, Certificate: *tokenCert}}})
+		if err != nil {
+			return err
+		}
+		pin, err := secret(errOut, "NASKAH_SIGN_PIN", "Token PIN")
+		if err != nil {
+			return err
+		}
+		s, release, err := tokens.Open(ctx, "cli", pin)
+		if err != nil {
+			return err
+		}
+		defer release()
+		signer = s
+	} else {
+		p12, err := os.ReadFile(*keystore)
+		if err != nil {
+			return naskah.WrapError(naskah.EINVALID, err, "cannot read the keystore %s: check the path", *keystore)
+		}
+		pass, err := passphrase(errOut)
+		if err != nil {
+			return err
+		}
+		if signer, err = pdf.LoadPKCS12(p12, pass); err != nil {
+			return err
+		}
 	}
 	res, err := pdf.Sign(ctx, data, signer, opts)
 	if err != nil {
@@ -237,22 +260,28 @@ func boxAppearance(ctx context.Context, data []byte, url, specimen string) (*pdf
 // terminal, a prompt without echo. It is never a flag: flags end up in
 // shell history and process listings.
 func passphrase(errOut io.Writer) (string, error) {
-	if p, ok := os.LookupEnv("NASKAH_SIGN_PASSPHRASE"); ok {
+	return secret(errOut, "NASKAH_SIGN_PASSPHRASE", "Keystore passphrase")
+}
+
+// secret reads a passphrase or PIN from the environment variable env or a
+// prompt, as passphrase does.
+func secret(errOut io.Writer, env, prompt string) (string, error) {
+	if p, ok := os.LookupEnv(env); ok {
 		return p, nil
 	}
 	fd := int(os.Stdin.Fd())
-	fmt.Fprint(errOut, "Keystore passphrase: ")
+	fmt.Fprint(errOut, prompt+": ")
 	if term.IsTerminal(fd) {
 		b, err := term.ReadPassword(fd)
 		fmt.Fprintln(errOut)
 		if err != nil {
-			return "", naskah.WrapError(naskah.EINVALID, err, "cannot read the passphrase from the terminal")
+			return "", naskah.WrapError(naskah.EINVALID, err, "cannot read the %s from the terminal", strings.ToLower(prompt))
 		}
 		return string(b), nil
 	}
 	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", usageError("no passphrase: set NASKAH_SIGN_PASSPHRASE or type it at the prompt")
+		return "", usageError("no %s: set %s or type it at the prompt", strings.ToLower(prompt), env)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

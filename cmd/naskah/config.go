@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 )
 
 // Config is Naskah's one typed configuration: DefaultConfig, then a YAML
@@ -34,6 +36,10 @@ type Config struct {
 		Index string `yaml:"index"`
 		Key   string `yaml:"-"` // NASKAH_MEILI_KEY
 	} `yaml:"meili"`
+
+	// PKCS11 maps officials to signing keys on tokens (HSM, smart card):
+	// the module from here or NASKAH_PKCS11_MODULE, the keys only from the file.
+	PKCS11 pkcs11.Config `yaml:"pkcs11"`
 
 	MaxUploadMB      int      `yaml:"max_upload_mb"`
 	MaxPages         int      `yaml:"max_pages"`
@@ -113,6 +119,7 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_EXPIRY_WINDOW_DAYS", "list agreements expiring within this many days"},
 	{"NASKAH_TSA_URL", "RFC 3161 timestamp authority URL"},
 	{"NASKAH_TRUST_ROOTS", "PEM file of trusted CA certificates"},
+	{"NASKAH_PKCS11_MODULE", "PKCS#11 library (.so) of the officials' signing tokens"},
 	{"NASKAH_CALENDAR_FILE", "holiday data file that extends/overrides the shipped calendar"},
 	{"NASKAH_EXTRA_DAYS", "comma-separated extra non-working days, YYYY-MM-DD"},
 	{"NASKAH_USERS_FILE", "YAML file of users"},
@@ -164,6 +171,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 	num("NASKAH_EXPIRY_WINDOW_DAYS", &c.ExpiryWindowDays)
 	str("NASKAH_TSA_URL", &c.TSAURL)
 	str("NASKAH_TRUST_ROOTS", &c.TrustRoots)
+	str("NASKAH_PKCS11_MODULE", &c.PKCS11.Module)
 	str("NASKAH_CALENDAR_FILE", &c.CalendarFile)
 	if v := env("NASKAH_EXTRA_DAYS"); v != "" {
 		c.ExtraDays = strings.Split(v, ",")
@@ -205,6 +213,7 @@ func (c *Config) Validate() error {
 			ps = append(ps, fmt.Sprintf("extra day %q: start it with a date YYYY-MM-DD", d))
 		}
 	}
+	ps = append(ps, c.PKCS11.Problems()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
