@@ -128,8 +128,11 @@ func TestSignLargeTimestamp(t *testing.T) {
 	logs := captureLog(t)
 	tsa := f.pki.MustBigTSA(t, 12000)
 	out := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: tsa, Roots: f.pki.Roots})
-	if got := strings.Count(logs.String(), "Signature too long"); got != 1 {
-		t.Fatalf("pdfsign retried %d times, want once (test setup): %s", got, logs)
+	// pdfsign's own retry asks the TSA again and may retry more than
+	// once (each token can be a few bytes longer); what matters is that
+	// the file Sign returned comes from the fresh, sized attempt.
+	if got := strings.Count(logs.String(), "Signature too long"); got < 1 {
+		t.Fatalf("pdfsign retried %d times, want at least once (test setup): %s", got, logs)
 	}
 	r, u := room(t, out)
 	t.Logf("token padded by 12000 bytes: room %d bytes, signature %d bytes", r, u)
