@@ -108,7 +108,13 @@ func draftHeader(m DraftMarks) string {
 }
 
 // StampForSigning stamps page numbers and the verification QR code.
+// Active content is removed (see StampForSigningClean).
 func StampForSigning(ctx context.Context, data []byte, m SigningMarks) ([]byte, error) {
+	out, _, err := StampForSigningClean(ctx, data, m)
+	return out, err
+}
+
+func stampForSigning(ctx context.Context, data []byte, m SigningMarks, removed *[]string) ([]byte, error) {
 	if strings.TrimSpace(m.VerifyURL) == "" {
 		return nil, naskah.Errorf(naskah.EINVALID, "the verification URL is empty: configure the public verification page")
 	}
@@ -126,7 +132,7 @@ func StampForSigning(ctx context.Context, data []byte, m SigningMarks) ([]byte, 
 		{image: png, desc: fmt.Sprintf("position:br, offset:-%d %d, scalefactor:%.4f abs, rotation:0, opacity:1",
 			qrEdgeOffset, qrEdgeOffset, float64(qrSize)/float64(qrPixels))},
 	}
-	return stamp(ctx, data, marks)
+	return stampWith(ctx, data, marks, removed)
 }
 
 // StampUncontrolledCopy stamps the uncontrolled-copy notice with who and
@@ -162,10 +168,16 @@ type markSpec struct {
 // stamp applies marks on top of every page in one pdfcpu read and write:
 // reading dominates the cost, so all marks share it.
 func stamp(ctx context.Context, data []byte, marks []markSpec) ([]byte, error) {
+	return stampWith(ctx, data, marks, nil)
+}
+
+// stampWith is stamp that, when removed is not nil, also strips active
+// content and lists what it removed there.
+func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *[]string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
-	if err := checkHeader(data); err != nil {
+	if _, err := Check(ctx, data); err != nil {
 		return nil, err
 	}
 	wms := make([]*model.Watermark, 0, len(marks))
@@ -188,6 +200,9 @@ func stamp(ctx context.Context, data []byte, marks []markSpec) ([]byte, error) {
 		}
 		if pc.XRefTable.Encrypt != nil || pc.XRefTable.E != nil {
 			return errEncrypted(nil)
+		}
+		if removed != nil {
+			*removed = stripActiveContent(pc.XRefTable)
 		}
 		for _, wm := range wms {
 			if err := ctx.Err(); err != nil {

@@ -105,7 +105,8 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
-	if err := checkHeader(data); err != nil {
+	st, err := Check(ctx, data)
+	if err != nil {
 		return nil, err
 	}
 	now := time.Now
@@ -113,7 +114,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		now = opts.Now
 	}
 	var fields []pdfreader.Value
-	err := recovered("verify: read", func() error {
+	err = recovered("verify: read", func() error {
 		rdr, err := pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return naskah.WrapError(naskah.EINVALID, err, "the PDF is damaged and cannot be read: ask the sender for the original file")
@@ -142,6 +143,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	rep.verdict()
+	rep.flagActiveContent(st.ActiveContent)
 	return rep, nil
 }
 
