@@ -62,7 +62,8 @@ func (g *guard) activeContent(d pval) {
 		add(ACEmbeddedFile)
 		for _, k := range []string{"UF", "F"} {
 			if f, ok := d.get(k); ok && f.k == pString && f.s != "" {
-				add(ACEmbeddedFile + ": " + cleanFileName(f.s))
+				n := cleanFileName(f.s)
+				add("berkas tersemat: " + n + " — embedded file: " + n)
 				break
 			}
 		}
@@ -136,6 +137,13 @@ func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]b
 // streams, file and media annotations, and XFA. It returns what it removed.
 func stripActiveContent(xr *model.XRefTable) []string {
 	s := &stripper{xr: xr, removed: map[string]bool{}}
+	// pdfcpu keeps the name trees aside and writes them back from there.
+	for name, label := range map[string]string{"JavaScript": ACJavaScript, "EmbeddedFiles": ACEmbeddedFile} {
+		if _, ok := xr.Names[name]; ok {
+			delete(xr.Names, name)
+			s.removed[label] = true
+		}
+	}
 	for _, e := range xr.Table {
 		if e == nil || e.Free {
 			continue

@@ -79,9 +79,10 @@ func errHostile(format string, args ...any) error {
 	return naskah.Errorf(naskah.EINVALID, "Berkas PDF ini tidak aman untuk diproses ("+format+"): simpan ulang atau cetak ke PDF baru, lalu unggah — This PDF is unsafe to process ("+format+"): save or print it to a new PDF and upload that", append(args, args...)...)
 }
 
-func errBomb(limit int64) error {
-	return naskah.Errorf(naskah.ETOOLARGE, "Aliran data di PDF ini mengembang melebihi %s saat dibuka (bom kompresi): kecilkan atau ekspor ulang berkasnya — The streams of this PDF inflate to more than %s (a compression bomb): reduce or re-export the file",
-		humanBytes(limit), humanBytes(limit))
+func errBomb(limit int64, what string) error {
+	id := map[string]string{"one stream": "satu aliran data", "all streams together": "seluruh aliran data"}[what]
+	return naskah.Errorf(naskah.ETOOLARGE, "PDF ini adalah bom kompresi: %s mengembang melebihi %s saat dibuka; kecilkan atau ekspor ulang berkasnya — This PDF is a compression bomb: %s inflates to more than %s; reduce or re-export the file",
+		id, humanBytes(limit), what, humanBytes(limit))
 }
 
 // errSyntax ends the parse of one object; the guard leaves syntax to the
@@ -101,6 +102,7 @@ type guard struct {
 	parsedAt map[int]bool // offsets already parsed as objects
 	xref2    map[int]int  // object → its object stream, newest section wins
 	xref2Set map[int]bool
+	dupKid   [2]int // a node listing a kid twice
 }
 
 // scanObjects parses every "N G obj" in the file, including ones that a
@@ -230,9 +232,11 @@ func (g *guard) note(num int, v pval) {
 	if v.k == pRef {
 		g.edge("alias", num, int(v.n))
 	}
-	for _, key := range []string{"Kids", "Parent", "First", "Next", "Extends"} {
-		e, ok := v.get(key)
-		if !ok {
+	// Every entry, not the first of a key: readers differ on which of two
+	// equal keys wins.
+	for _, kv := range v.d {
+		key, e := kv.key, kv.v
+		if !slices.Contains([]string{"Kids", "Parent", "First", "Next", "Extends"}, key) {
 			continue
 		}
 		graph := key
@@ -243,10 +247,16 @@ func (g *guard) note(num int, v pval) {
 			g.edge(graph, num, int(e.n))
 		}
 		if e.k == pArray && key != "Next" {
-			for _, x := range e.a {
-				if x.k == pRef {
-					g.edge(graph, num, int(x.n))
+			for i, x := range e.a {
+				if x.k != pRef {
+					continue
 				}
+				// The same kid twice in one node is walked twice; a chain of
+				// such nodes doubles the walk at every level.
+				if key == "Kids" && slices.ContainsFunc(e.a[:i], func(y pval) bool { return y.k == pRef && y.n == x.n }) {
+					g.dupKid = [2]int{num, int(x.n)}
+				}
+				g.edge(graph, num, int(x.n))
 			}
 		}
 	}
@@ -277,8 +287,17 @@ func (g *guard) stream(dict pval, raw []byte) error {
 	isContent := (typ.k == pNull && sub.k == pNull && !len1 && !len2 && !icc) || (sub.k == pName && sub.s == "Form")
 
 	limit := min(g.budget, maxStreamInflated)
-	r, ok := decoder(bytes.NewReader(raw), filters, parms, limit)
-	if !ok {
+	bomb := func() error {
+		if g.budget <= maxStreamInflated {
+			return errBomb(InflateBudget(len(g.data)), "all streams together")
+		}
+		return errBomb(maxStreamInflated, "one stream")
+	}
+	r, err := decoder(bytes.NewReader(raw), filters, parms, limit)
+	if errors.Is(err, errDecodeLimit) {
+		return bomb()
+	}
+	if r == nil {
 		return nil
 	}
 	var sink io.Writer = io.Discard
@@ -292,10 +311,13 @@ func (g *guard) stream(dict pval, raw []byte) error {
 		sink = depth
 	}
 	n, err := io.CopyN(sink, r, limit+1)
+	if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+		return bomb()
+	}
 	g.inflated += n
 	g.budget -= n
 	if n > limit {
-		return errBomb(min(InflateBudget(len(g.data)), maxStreamInflated))
+		return bomb()
 	}
 	if depth != nil && depth.tooDeep {
 		return errHostile("nesting deeper than %d levels in a content stream", maxContentNesting)
@@ -331,46 +353,67 @@ func streamFilters(d pval) ([]string, []pval) {
 	return names, parms
 }
 
+// errDecodeLimit is a filter's output passing the limit.
+var errDecodeLimit = errors.New("decode limit")
+
 // decoder chains the stream's filters. Flate streams through zlib (its
 // output is what is counted); the other text filters decode with pdfcpu
 // up to limit. Image filters end the chain: what they decode is pixels,
-// which only image code reads.
-func decoder(r io.Reader, names []string, parms []pval, limit int64) (io.Reader, bool) {
+// which only image code reads. A nil reader means nothing to count.
+func decoder(r io.Reader, names []string, parms []pval, limit int64) (io.Reader, error) {
 	for i, name := range names {
 		switch name {
 		case "FlateDecode", "Fl":
 			zr, err := zlib.NewReader(r)
 			if err != nil {
-				return nil, false
+				return nil, nil
 			}
 			r = zr
 		case "LZWDecode", "LZW", "ASCIIHexDecode", "AHx", "ASCII85Decode", "A85", "RunLengthDecode", "RL":
-			long := map[string]string{"LZW": filter.LZW, "AHx": filter.ASCIIHex, "A85": filter.ASCII85, "RL": filter.RunLength}
-			if l, ok := long[name]; ok {
-				name = l
-			}
-			pm := map[string]int{}
-			if i < len(parms) {
-				for _, kv := range parms[i].d {
-					if kv.v.k == pInt {
-						pm[kv.key] = int(kv.v.n)
-					}
-				}
-			}
-			f, err := filter.NewFilter(name, pm, limit+1)
+			f, err := filter.NewFilter(longFilter(name), intParms(parms, i), limit)
 			if err != nil {
-				return nil, false
+				return nil, nil
 			}
-			out, err := f.DecodeLength(r, limit+1)
+			out, err := f.DecodeLength(r, -1)
+			if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+				return nil, errDecodeLimit
+			}
 			if err != nil || out == nil {
-				return nil, false
+				return nil, nil
 			}
 			r = out
 		default:
-			return r, i > 0
+			if i == 0 {
+				return nil, nil
+			}
+			return r, nil
 		}
 	}
-	return r, len(names) > 0
+	if len(names) == 0 {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// longFilter expands the abbreviated filter names of inline images.
+func longFilter(name string) string {
+	if l, ok := map[string]string{"Fl": filter.Flate, "LZW": filter.LZW, "AHx": filter.ASCIIHex, "A85": filter.ASCII85, "RL": filter.RunLength}[name]; ok {
+		return l
+	}
+	return name
+}
+
+// intParms are the integer (and boolean) decode parameters of filter i.
+func intParms(parms []pval, i int) map[string]int {
+	pm := map[string]int{}
+	if i < len(parms) {
+		for _, kv := range parms[i].d {
+			if kv.v.k == pInt || kv.v.k == pBool {
+				pm[kv.key] = int(kv.v.n)
+			}
+		}
+	}
+	return pm
 }
 
 // objectStream parses the objects an object stream holds.
@@ -613,39 +656,32 @@ func decodeAll(raw []byte, dict pval, limit int64) ([]byte, error) {
 	names, parms := streamFilters(dict)
 	var r io.Reader = bytes.NewReader(raw)
 	for i, name := range names {
-		pm := map[string]int{}
-		for _, kv := range parms[i].d {
-			if kv.v.k == pInt {
-				pm[kv.key] = int(kv.v.n)
-			} else if kv.v.k == pBool && kv.v.n == 1 {
-				pm[kv.key] = 1
-			}
-		}
-		f, err := filter.NewFilter(map[string]string{"Fl": filter.Flate, "LZW": filter.LZW, "AHx": filter.ASCIIHex, "A85": filter.ASCII85, "RL": filter.RunLength}[name]+name, pm, limit)
-		if err != nil {
-			f, err = filter.NewFilter(name, pm, limit)
-		}
+		f, err := filter.NewFilter(longFilter(name), intParms(parms, i), limit)
 		if err != nil {
 			return nil, err
 		}
-		if r, err = f.DecodeLength(r, limit); err != nil {
+		if r, err = f.DecodeLength(r, -1); err != nil {
 			return nil, err
 		}
 	}
 	return io.ReadAll(io.LimitReader(r, limit))
 }
 
-// checkGraphs refuses circles in any tree a reader walks, a /Kids node with
-// two parents (a reader would walk it twice, and a chain of such nodes
-// doubles the walk at every level) and /Kids trees deeper than
+// checkGraphs refuses circles in any tree a reader walks (pages, fields,
+// outlines, parents, object streams, references to references), a /Kids
+// node with two parents (a reader would walk it twice, and a chain of such
+// nodes doubles the walk at every level) and /Kids trees deeper than
 // maxTreeDepth.
 func (g *guard) checkGraphs() error {
+	if g.dupKid[0] != 0 {
+		return errHostile("object %d lists object %d twice in /Kids", g.dupKid[0], g.dupKid[1])
+	}
 	for _, name := range []string{"Kids", "Parent", "First/Next", "Extends", "alias"} {
 		m := g.graph[name]
 		if from, to, ok := findCycle(m); ok {
 			return errHostile("a circular reference: /%s of object %d leads back to object %d", name, from, to)
 		}
-		if name != "Kids" && name != "First/Next" {
+		if name != "Kids" {
 			continue
 		}
 		parents := map[int]int{}
@@ -733,24 +769,40 @@ func treeDepth(m map[int][]int, parents map[int]int) int {
 }
 
 // depthScanner follows the nesting of arrays and dictionaries in a
-// content stream, skipping strings and inline image data.
+// content stream, skipping strings and inline image data. It looks at
+// bytes one by one only where they matter: a bomb's megabytes of filler
+// pass at memory speed.
 type depthScanner struct {
 	depth, paren int
 	inHex, lt    bool // in a hex string; after a '<' that may open "<<"
 	escape       bool
 	inImage      bool
 	tooDeep      bool
-	last3        [3]byte
+	p1, p2       byte // the two bytes before the current one
 }
 
+// special marks the bytes that can change the scanner's state.
+var special = func() (t [256]bool) {
+	for _, c := range []byte("[]<>()\\DI") {
+		t[c] = true
+	}
+	return t
+}()
+
 func (d *depthScanner) Write(p []byte) (int, error) {
-	for _, c := range p {
-		d.last3 = [3]byte{d.last3[1], d.last3[2], c}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !special[c] && !d.lt && !d.escape {
+			d.p2, d.p1 = d.p1, c
+			continue
+		}
+		p2, p1 := d.p2, d.p1
+		d.p2, d.p1 = p1, c
 		if d.lt {
 			d.lt = false
 			if c == '<' {
 				d.depth++
-				d.last3[2] = 0
+				d.p1 = 0
 				continue
 			}
 			d.inHex = true
@@ -758,7 +810,7 @@ func (d *depthScanner) Write(p []byte) (int, error) {
 		switch {
 		case d.inImage:
 			// Inline image data runs to "EI" after whitespace.
-			if isWS(d.last3[0]) && d.last3[1] == 'E' && d.last3[2] == 'I' {
+			if c == 'I' && p1 == 'E' && isWS(p2) {
 				d.inImage = false
 			}
 		case d.paren > 0:
@@ -780,12 +832,12 @@ func (d *depthScanner) Write(p []byte) (int, error) {
 			d.depth++
 		case c == ']':
 			d.depth = max(0, d.depth-1)
-		case c == '>' && d.last3[1] == '>':
+		case c == '>' && p1 == '>':
 			d.depth = max(0, d.depth-1)
-			d.last3[2] = 0
+			d.p1 = 0
 		case c == '<':
 			d.lt = true
-		case c == 'D' && d.last3[1] == 'I' && isWS(d.last3[0]):
+		case c == 'D' && p1 == 'I' && isWS(p2):
 			d.inImage = true
 		}
 		if d.depth > maxContentNesting {

@@ -65,6 +65,11 @@ func newConfig() *model.Configuration {
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.WriteObjectStream = true
 	conf.WriteXRefStream = true
+	// Behind Check, in case a file gets past it.
+	conf.Limits.MaxDecodeBytes = maxStreamInflated
+	conf.Limits.MaxObjectCount = maxXrefSize
+	conf.Limits.MaxXRefEntries = maxXrefSize
+	conf.Limits.MaxObjectStreamCount = maxObjects
 	return conf
 }
 
