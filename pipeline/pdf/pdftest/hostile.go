@@ -2,7 +2,7 @@ package pdftest
 
 import (
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"fmt"
 	"runtime"
 	"strings"
@@ -55,14 +55,32 @@ var (
 	hostileSet []Hostile
 )
 
+// zeros returns n bytes of zeros (a multiple of 1 MiB) as a zlib stream,
+// built by repeating one deflate block that copies 1 MiB from the window:
+// deflating a gigabyte would take seconds.
 func zeros(n int) []byte {
-	var out bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&out, zlib.BestCompression)
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
 	chunk := make([]byte, 1<<20)
-	for i := 0; i < n>>20; i++ {
-		zw.Write(chunk)
+	fw.Write(chunk)
+	fw.Flush()
+	first := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	fw.Write(chunk)
+	fw.Flush()
+	steady := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	fw.Close()
+	var out bytes.Buffer
+	out.Write([]byte{0x78, 0xda})
+	out.Write(first)
+	for i := 1; i < n>>20; i++ {
+		out.Write(steady)
 	}
-	zw.Close()
+	out.Write(buf.Bytes())
+	// Adler-32 of n zeros: a stays 1, b adds 1 per byte.
+	sum := uint32(n%65521)<<16 | 1
+	out.Write([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
 	return out.Bytes()
 }
 
