@@ -23,7 +23,15 @@ const (
 	ACFileAttachment = "lampiran berkas (FileAttachment) — file attachment annotation"
 	ACRichMedia      = "multimedia (RichMedia, Screen, Movie, Sound, Rendition)"
 	ACXFA            = "formulir XFA — XFA form"
+	ACURIScheme      = "tautan URI selain http/https/mailto — URI link with a scheme other than http/https/mailto"
 )
+
+// webURI reports whether an /URI action's target is an ordinary web or
+// mail link; file:, javascript: and other schemes are active content.
+func webURI(u string) bool {
+	u = strings.ToLower(strings.TrimSpace(u))
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "mailto:")
+}
 
 // dangerousActions are the action types (/S) that run code, start
 // programs, send data or open other files.
@@ -48,6 +56,11 @@ func (g *guard) activeContent(d pval) {
 	}
 	if _, ok := d.get("JS"); ok {
 		add(ACJavaScript)
+	}
+	if s, ok := d.get("S"); ok && s.k == pName && s.s == "URI" {
+		if u, _ := d.get("URI"); !webURI(u.s) {
+			add(ACURIScheme)
+		}
 	}
 	if n, ok := d.get("JavaScript"); ok && n.k != pName {
 		add(ACJavaScript) // the document's /Names /JavaScript tree
@@ -187,10 +200,20 @@ func (s *stripper) actionLabel(o types.Object) string {
 	if !ok {
 		return ""
 	}
-	if n, ok := d["S"].(types.Name); ok {
-		return dangerousActions[string(n)]
+	n, _ := d["S"].(types.Name)
+	if n == "URI" {
+		var u string
+		switch v := s.deref(d["URI"]).(type) {
+		case types.StringLiteral:
+			u, _ = types.StringLiteralToString(v)
+		case types.HexLiteral:
+			u, _ = types.HexLiteralToString(v)
+		}
+		if !webURI(u) {
+			return ACURIScheme
+		}
 	}
-	return ""
+	return dangerousActions[string(n)]
 }
 
 func (s *stripper) dict(d types.Dict, depth int) {

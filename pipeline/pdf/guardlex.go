@@ -127,11 +127,32 @@ func (l *lexer) value(depth int) (pval, error) {
 		l.pos += 2
 		return l.dict(depth)
 	case c == '<':
+		// A hex string, kept decoded like a literal one: a URI or a file
+		// name may be written either way.
+		l.pos++
+		var kept []byte
+		var hi, odd = byte(0), false
 		for l.pos < len(l.b) && l.b[l.pos] != '>' {
+			x := l.b[l.pos]
 			l.pos++
+			var v byte
+			switch {
+			case isDigit(x):
+				v = x - '0'
+			case x >= 'a' && x <= 'f':
+				v = x - 'a' + 10
+			case x >= 'A' && x <= 'F':
+				v = x - 'A' + 10
+			default:
+				continue
+			}
+			if odd && len(kept) < maxKeptString {
+				kept = append(kept, hi<<4|v)
+			}
+			hi, odd = v, !odd
 		}
 		l.pos++
-		return pval{k: pString}, nil
+		return pval{k: pString, s: string(kept)}, nil
 	case c == '[':
 		l.pos++
 		v := pval{k: pArray}
