@@ -27,10 +27,17 @@ const (
 )
 
 // webURI reports whether an /URI action's target is an ordinary web or
-// mail link; file:, javascript: and other schemes are active content.
+// mail link (or has no scheme, which readers take as a web address);
+// file:, javascript: and other schemes are active content.
 func webURI(u string) bool {
 	u = strings.ToLower(strings.TrimSpace(u))
-	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "mailto:")
+	scheme, _, ok := strings.Cut(u, ":")
+	if !ok || scheme == "" || strings.ContainsFunc(scheme, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
+	}) {
+		return true
+	}
+	return scheme == "http" || scheme == "https" || scheme == "mailto"
 }
 
 // dangerousActions are the action types (/S) that run code, start
@@ -58,8 +65,13 @@ func (g *guard) activeContent(d pval) {
 		add(ACJavaScript)
 	}
 	if s, ok := d.get("S"); ok && s.k == pName && s.s == "URI" {
-		if u, _ := d.get("URI"); !webURI(u.s) {
-			add(ACURIScheme)
+		switch u, _ := d.get("URI"); u.k {
+		case pRef:
+			g.uriRefs = append(g.uriRefs, int(u.n)) // resolved when the scan is done
+		default:
+			if !webURI(u.s) {
+				add(ACURIScheme)
+			}
 		}
 	}
 	if n, ok := d.get("JavaScript"); ok && n.k != pName {

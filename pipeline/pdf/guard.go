@@ -67,6 +67,11 @@ func Check(ctx context.Context, data []byte) (st *Structure, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, ref := range g.uriRefs {
+		if !webURI(g.strs[ref]) {
+			g.found[ACURIScheme] = true
+		}
+	}
 	st = &Structure{Objects: g.objects, Inflated: g.inflated}
 	for k := range g.found {
 		st.ActiveContent = append(st.ActiveContent, k)
@@ -102,7 +107,9 @@ type guard struct {
 	parsedAt map[int]bool // offsets already parsed as objects
 	xref2    map[int]int  // object → its object stream, newest section wins
 	xref2Set map[int]bool
-	dupKid   [2]int // a node listing a kid twice
+	dupKid   [2]int         // a node listing a kid twice
+	strs     map[int]string // objects that are strings (the targets of indirect /URI)
+	uriRefs  []int
 }
 
 // scanObjects parses every "N G obj" in the file, including ones that a
@@ -229,6 +236,12 @@ func (g *guard) syntaxOK(pos int, err error) (int, error) {
 
 // note records an object's edges and its active content.
 func (g *guard) note(num int, v pval) {
+	if v.k == pString {
+		if g.strs == nil {
+			g.strs = map[int]string{}
+		}
+		g.strs[num] = v.s
+	}
 	if v.k == pRef {
 		g.edge("alias", num, int(v.n))
 	}

@@ -226,9 +226,11 @@ func buildHostile() []Hostile {
 	add("SubmitForm and XFA", onePage("/AcroForm << /Fields [10 0 R] /XFA 11 0 R >>", "/Annots [10 0 R]",
 		"<< /FT /Btn /Ff 65536 /T (kirim) /Type /Annot /Subtype /Widget /Rect [72 500 200 530] /P 5 0 R /A << /S /SubmitForm /F << /FS /URL /F (http://127.0.0.1/collect) >> >> >>",
 		"stream:|<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"></xdp:xdp>"), "", "SubmitForm", "XFA")
-	add("URI with a file: scheme", onePage("", "/Annots [10 0 R 11 0 R]",
+	add("URI with a file: scheme", onePage("", "/Annots [10 0 R 11 0 R 12 0 R]",
 		"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S /URI /URI <66696C653A2F2F2F6574632F706173737764> >> >>",
-		"<< /Type /Annot /Subtype /Link /Rect [72 650 300 680] /A << /S /URI /URI (https://www.pom.go.id/) >> >>"), "", "URI")
+		"<< /Type /Annot /Subtype /Link /Rect [72 650 300 680] /A << /S /URI /URI (https://www.pom.go.id/) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [72 600 300 630] /A << /S /URI /URI 13 0 R >> >>",
+		"(javascript:app.alert\\(1\\))"), "", "URI")
 	return hs
 }
 
