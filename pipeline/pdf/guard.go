@@ -18,14 +18,14 @@ import (
 // and digitorus cannot be cancelled: Check refuses what could make them
 // run away before they see the file.
 const (
-	maxNesting        = 256       // arrays and dictionaries in an object
-	maxContentNesting = 4096      // arrays and dictionaries in a content stream
-	maxObjects        = 200_000   // object definitions, in the file and in object streams
-	maxXrefSize       = 1_000_000 // a cross-reference section's /Size (readers allocate by it)
-	maxRevisions      = 1000      // cross-reference sections in the /Prev chain
-	maxTreeDepth      = 256       // levels of a /Kids tree
-	maxStoredElems    = 1 << 16   // array elements kept by the parser (more are parsed, not kept)
-	maxStreamInflated = 128 << 20 // what one stream may inflate to
+	maxNesting        = 256            // arrays and dictionaries in an object
+	maxContentNesting = 4096           // arrays and dictionaries in a content stream
+	maxObjects        = 40_000         // object definitions, in the file and in object streams (pdfcpu needs about 3 KB each)
+	maxXrefSize       = 4 * maxObjects // a cross-reference section's /Size (readers allocate by it)
+	maxRevisions      = 1000           // cross-reference sections in the /Prev chain
+	maxTreeDepth      = 256            // levels of a /Kids tree
+	maxStoredElems    = 1 << 16        // array elements kept by the parser (more are parsed, not kept)
+	maxStreamInflated = 128 << 20      // what one stream may inflate to
 )
 
 // InflateBudget is what all the streams of a file of size bytes may inflate
@@ -496,7 +496,7 @@ func (g *guard) scanXref() error {
 		if err != nil {
 			return err
 		}
-		if sz, ok := trailer.get("Size"); ok && sz.k == pInt && (sz.n < 0 || sz.n > maxXrefSize || sz.n > max(10_000, int64(len(b)))) {
+		if sz, ok := trailer.get("Size"); ok && sz.k == pInt && (sz.n < 0 || sz.n > maxXrefSize) {
 			return naskah.Errorf(naskah.ETOOLARGE, "Tabel rujukan silang PDF ini menyatakan %d objek — This PDF's cross-reference table claims %d objects: re-export it", sz.n, sz.n)
 		}
 		for _, key := range []string{"XRefStm", "Prev"} {

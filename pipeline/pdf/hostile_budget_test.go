@@ -33,7 +33,9 @@ func TestHostileBudget(t *testing.T) {
 	}{{"check", func(ctx context.Context, b []byte) error { _, err := pdf.Check(ctx, b); return err }}}, entryPoints(f)...)
 	// For comparison (with -v), a well-formed 40 MB scan of 459 JPEG pages:
 	// printed, not held to heapGoal — its cost is pdfcpu's on a real file.
-	cases := pdftest.HostileSet()
+	// The costliest file the guard lets through by object count, held to
+	// heapGoal like the hostile ones.
+	cases := append(pdftest.HostileSet(), pdftest.Hostile{Name: "39 000 objects (accepted)", Data: pdftest.ManyObjects(39_000)})
 	if testing.Verbose() {
 		var scan []pdftest.Page
 		for i := 0; i < 459; i++ {

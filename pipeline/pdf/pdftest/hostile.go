@@ -331,3 +331,25 @@ func Measure(f func()) Usage {
 	}
 	return Usage{Elapsed: elapsed, PeakHeap: peak.Load(), Allocated: ms.TotalAlloc - alloc0}
 }
+
+// ManyObjects returns a valid one-page PDF with n small dictionaries
+// besides the page's own objects, all reachable from the catalog: the most
+// objects a reader must hold for the fewest bytes.
+func ManyObjects(n int) []byte {
+	var w pdfWriter
+	w.buf.WriteString("%PDF-1.7\n")
+	w.obj(1, "<< /Type /Catalog /Pages 2 0 R /Extra 6 0 R >>")
+	w.obj(2, "<< /Type /Pages /Kids [5 0 R] /Count 1 >>")
+	w.stream(3, "", []byte(helloContent), "")
+	w.obj(4, font)
+	w.obj(5, fmt.Sprintf(page, ""))
+	var refs strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&refs, "%d 0 R ", 7+i)
+	}
+	w.obj(6, "["+refs.String()+"]")
+	for i := 0; i < n; i++ {
+		w.obj(7+i, "<< /A 1 /B [1 2 3] /C (x) >>")
+	}
+	return w.finish(1)
+}
