@@ -219,7 +219,7 @@ func (g *guard) parseObject(num, pos int) (int, error) {
 		}
 		end = start + i
 	}
-	if err := g.stream(v, g.data[start:end]); err != nil {
+	if err := g.stream(v, g.data[start:end], g.data[start:]); err != nil {
 		return 0, err
 	}
 	return end + len("endstream"), nil
@@ -287,8 +287,12 @@ func (g *guard) edge(graph string, from, to int) {
 }
 
 // stream counts what a stream inflates to against the budget, and reads
-// object streams and content streams for what they hide.
-func (g *guard) stream(dict pval, raw []byte) error {
+// object streams and content streams for what they hide. raw ends where
+// the guard found the stream's end; rest runs to the end of the file: a
+// reader that takes an indirect /Length may read past an "endstream"
+// inside the data, so a Flate stream is inflated from rest as far as it
+// goes (deflate data ends itself).
+func (g *guard) stream(dict pval, raw, rest []byte) error {
 	filters, parms := streamFilters(dict)
 	typ, _ := dict.get("Type")
 	sub, _ := dict.get("Subtype")
@@ -306,9 +310,16 @@ func (g *guard) stream(dict pval, raw []byte) error {
 		}
 		return errBomb(maxStreamInflated, "one stream")
 	}
-	r, err := decoder(bytes.NewReader(raw), filters, parms, limit)
+	in := raw
+	if len(filters) > 0 && (filters[0] == "FlateDecode" || filters[0] == "Fl") {
+		in = rest
+	}
+	r, err := decoder(bytes.NewReader(in), filters, parms, limit)
 	if errors.Is(err, errDecodeLimit) {
 		return bomb()
+	}
+	if r == nil && len(filters) == 0 && isContent {
+		r = bytes.NewReader(raw) // an uncompressed content stream is still scanned for nesting
 	}
 	if r == nil {
 		return nil

@@ -27,6 +27,19 @@ const page = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources <<
 const helloContent = "BT /F1 12 Tf 72 720 Td (Naskah hostile) Tj ET"
 const font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
+// onePageContent is a one-page PDF with the given content stream (and
+// stream dictionary entries).
+func onePageContent(content []byte, dict string) []byte {
+	var w pdfWriter
+	w.buf.WriteString("%PDF-1.7\n")
+	w.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.obj(2, "<< /Type /Pages /Kids [5 0 R] /Count 1 >>")
+	w.stream(3, dict, content, "")
+	w.obj(4, font)
+	w.obj(5, fmt.Sprintf(page, ""))
+	return w.finish(1)
+}
+
 // onePage writes a valid one-page PDF with extra catalog entries, extra
 // page entries and extra objects (numbered from 10).
 func onePage(catalogExtra, pageExtra string, extra ...string) []byte {
@@ -152,6 +165,27 @@ func buildHostile() []Hostile {
 		w.obj(4, font)
 		w.obj(5, fmt.Sprintf(page, ""))
 		add("10^6-deep content stream", w.finish(1), invalid)
+	}
+	add("10^6-deep uncompressed content stream", onePageContent([]byte("BT /F1 12 Tf 72 720 Td "+strings.Repeat("[", deep)+strings.Repeat("]", deep)+" TJ ET"), ""), invalid)
+	// A bomb whose deflate data begins with a stored block that holds
+	// "endstream", behind an indirect /Length: a reader that resolves the
+	// length inflates all of it.
+	{
+		hidden := []byte("\nendstream\nendobj\n")
+		stored := append([]byte{0x78, 0xda, 0x00, byte(len(hidden)), 0, ^byte(len(hidden)), 0xff}, hidden...)
+		data := append(stored, bomb1G[2:]...)
+		var w pdfWriter
+		w.buf.WriteString("%PDF-1.7\n")
+		w.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+		w.obj(2, "<< /Type /Pages /Kids [5 0 R] /Count 1 >>")
+		w.start(3)
+		fmt.Fprintf(&w.buf, "3 0 obj\n<< /Filter /FlateDecode /Length 6 0 R >>\nstream\n")
+		w.buf.Write(data)
+		w.buf.WriteString("\nendstream\nendobj\n")
+		w.obj(4, font)
+		w.obj(5, fmt.Sprintf(page, ""))
+		w.obj(6, fmt.Sprint(len(data)))
+		add("bomb behind endstream in its data", w.finish(1), tooLarge)
 	}
 	// A 1 GiB flate bomb in a file of about 1 MB.
 	{
