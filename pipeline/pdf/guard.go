@@ -296,12 +296,13 @@ func (g *guard) stream(dict pval, raw, rest []byte) error {
 	filters, parms := streamFilters(dict)
 	typ, _ := dict.get("Type")
 	sub, _ := dict.get("Subtype")
-	_, len1 := dict.get("Length1")
-	_, len2 := dict.get("Length2")
-	_, icc := dict.get("N")
 	isObjStm := typ.k == pName && typ.s == "ObjStm"
 	isXref := typ.k == pName && typ.s == "XRef"
-	isContent := (typ.k == pNull && sub.k == pNull && !len1 && !len2 && !icc) || (sub.k == pName && sub.s == "Form")
+	// Readers parse a stream as content by where it is referenced, not by
+	// its dictionary, so every stream but an image is scanned for nesting:
+	// binary data (fonts, profiles) wanders a few hundred levels at most,
+	// far below maxContentNesting.
+	isContent := !(sub.k == pName && sub.s == "Image") && !isObjStm && !isXref
 
 	limit := min(g.budget, maxStreamInflated)
 	bomb := func() error {
