@@ -55,7 +55,7 @@ func TestHostileBudget(t *testing.T) {
 			if err != nil {
 				outcome = fmt.Sprintf("refused (%s)", naskah.ErrorCode(err))
 			}
-			t.Logf("%-36s %6.1f MB  %-18s %s  %s", h.Name, float64(len(h.Data))/(1<<20), ep.name, u, outcome)
+			t.Logf("%-40s %6.1f MB  %-18s %s  %s", h.Name, float64(len(h.Data))/(1<<20), ep.name, u, outcome)
 			if u.PeakHeap > heapGoal && h.Name[0] != '(' {
 				t.Errorf("%s through %s: got %.0f MB peak heap, want < %d MB", h.Name, ep.name, float64(u.PeakHeap)/(1<<20), heapGoal>>20)
 			}
