@@ -99,6 +99,12 @@ type DocumentVersion struct {
 	OriginalSHA256 string     `json:"original_sha256,omitempty"`
 	Signers        []string   `json:"signers,omitempty"`
 	RetainUntil    *time.Time `json:"retain_until,omitempty"`
+	// ActiveContent warns of what in the stored file could act when it is
+	// opened (JavaScript, launch and submit actions, embedded files, XFA).
+	ActiveContent []string `json:"active_content,omitempty"`
+	// ActiveContentRemoved is what the step's stamp removed from the
+	// uploaded file (the text to sign is stored without active content).
+	ActiveContentRemoved []string `json:"active_content_removed,omitempty"`
 }
 
 // Ref returns the version's DocRef.

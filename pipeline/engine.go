@@ -194,7 +194,7 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 	}
 	// A monev matrix may be the spreadsheet the units fill in (C2); every
 	// other document is a PDF.
-	media, pages := "application/pdf", 0
+	media, pages, active := "application/pdf", 0, []string(nil)
 	if up.Kind == naskah.DocMonevMatrix && isXLSX(data) {
 		if _, err := xlsxText(ctx, data); err != nil {
 			return nil, err
@@ -205,7 +205,7 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 		if err != nil {
 			return nil, err
 		}
-		pages = info.Pages
+		pages, active = info.Pages, info.ActiveContent
 	}
 	origSum := sha256.Sum256(data)
 	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
@@ -216,9 +216,9 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 		if _, err := naskah.Apply(*a, probe, e.Calendar); err != nil {
 			return naskah.Action{}, nil, err
 		}
-		stamped := data
+		stamped, removed := data, []string(nil)
 		if media == "application/pdf" {
-			if stamped, err = e.stampFor(ctx, a, up.Kind, data); err != nil {
+			if stamped, active, removed, err = e.stampActive(ctx, a, up.Kind, data, active); err != nil {
 				return naskah.Action{}, nil, err
 			}
 		}
@@ -227,6 +227,7 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 			return naskah.Action{}, nil, err
 		}
 		d.Pages, d.FileName = pages, cleanName(up.FileName)
+		d.ActiveContent, d.ActiveContentRemoved = active, removed
 		d.OriginalSHA256 = hex.EncodeToString(origSum[:])
 		return naskah.Action{Kind: naskah.ActionUpload, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID, Document: d}, undo, nil
 	})

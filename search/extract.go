@@ -8,12 +8,21 @@ import (
 	"math"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/digitorus/pdf"
 
 	"github.com/bpom/naskah"
+	naskahpdf "github.com/bpom/naskah/pipeline/pdf"
+)
+
+// Bounds of a pdftotext run: its address space (through prlimit, when
+// installed) and the text it may write.
+const (
+	pdftotextMemory = 1 << 30
+	MaxText         = 64 << 20
 )
 
 // Extractor returns the plain text of a PDF, for indexing.
@@ -43,16 +52,31 @@ type Pdftotext struct {
 
 // Extract implements Extractor.
 func (x *Pdftotext) Extract(ctx context.Context, b []byte) (string, error) {
+	if _, err := naskahpdf.Check(ctx, b); err != nil {
+		return "", err // loops, nesting and bombs never reach the parser
+	}
 	ctx, cancel := withTimeout(ctx, x.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, x.Path, "-q", "-enc", "UTF-8", "-layout", "-", "-")
+	name, args := x.Path, []string{"-q", "-enc", "UTF-8", "-layout", "-", "-"}
+	if lim, err := exec.LookPath("prlimit"); err == nil {
+		bound := []string{"--as=" + strconv.Itoa(pdftotextMemory)}
+		if x.Timeout > 0 {
+			bound = append(bound, "--cpu="+strconv.Itoa(int(x.Timeout.Seconds())+1))
+		}
+		name, args = lim, append(append(bound, "--", x.Path), args...)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin = bytes.NewReader(b)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
+	var stderr bytes.Buffer
+	out := &cappedBuffer{max: MaxText}
+	cmd.Stdout, cmd.Stderr = out, &limitedWriter{w: &stderr, n: 64 << 10}
 	cmd.WaitDelay = time.Second // do not wait for a killed child's pipes forever
 	err := cmd.Run()
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return "", timeoutError(ctxErr, x.Timeout)
+	}
+	if out.over {
+		return "", naskah.Errorf(naskah.ETOOLARGE, "the PDF's text is longer than %d MB; the document is kept and indexed without its text", MaxText>>20)
 	}
 	if err != nil {
 		var ee *exec.ExitError
@@ -75,6 +99,9 @@ type GoExtractor struct {
 
 // Extract implements Extractor.
 func (x *GoExtractor) Extract(ctx context.Context, b []byte) (string, error) {
+	if _, err := naskahpdf.Check(ctx, b); err != nil {
+		return "", err // the parser cannot be stopped: it sees no file it could loop on
+	}
 	ctx, cancel := withTimeout(ctx, x.Timeout)
 	defer cancel()
 	type result struct {
@@ -156,4 +183,36 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 
 func timeoutError(err error, d time.Duration) error {
 	return naskah.WrapError(naskah.EUNAVAILABLE, err, "text extraction stopped after %s; the document is kept and can be indexed again later", d)
+}
+
+// cappedBuffer keeps up to max bytes and then fails the write, which
+// closes pdftotext's output pipe and ends it. (Not an embedded
+// bytes.Buffer: io.Copy would use its ReadFrom and bypass the cap.)
+type cappedBuffer struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.buf.Len()+len(p) > c.max {
+		c.over = true
+		return 0, errors.New("text limit reached")
+	}
+	return c.buf.Write(p)
+}
+
+func (c *cappedBuffer) String() string { return c.buf.String() }
+
+// limitedWriter keeps the first n bytes and drops the rest.
+type limitedWriter struct {
+	w *bytes.Buffer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if room := l.n - l.w.Len(); room > 0 {
+		l.w.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }

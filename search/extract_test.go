@@ -67,7 +67,7 @@ func TestExtractTimeout(t *testing.T) {
 	}
 	x := &search.Pdftotext{Path: script, Timeout: 50 * time.Millisecond}
 	start := time.Now()
-	_, err := x.Extract(context.Background(), nil)
+	_, err := x.Extract(context.Background(), MustPDF(t, "sleep"))
 	if naskah.ErrorCode(err) != naskah.EUNAVAILABLE {
 		t.Errorf("got %v, want code %s", err, naskah.EUNAVAILABLE)
 	}

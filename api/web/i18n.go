@@ -32,6 +32,9 @@ var messages = map[string][2]string{
 	"nav.lang":     {"Bahasa", "Language"},
 	"nav.loggedin": {"Masuk sebagai", "Signed in as"},
 
+	"doc.active":        {"Berisi konten aktif; jangan dibuka di pembaca PDF yang menjalankannya", "Contains active content; do not open it in a PDF reader that runs it"},
+	"doc.activeremoved": {"Konten aktif dihapus saat dibubuhi tanda", "Active content removed when stamped"},
+
 	"login.title":    {"Masuk", "Log in"},
 	"login.user":     {"Nama pengguna", "User name"},
 	"login.pass":     {"Kata sandi", "Password"},

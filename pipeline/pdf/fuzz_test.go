@@ -65,3 +65,20 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheck: the guard never panics or hangs and answers with our codes,
+// from the valid seeds and from the small hostile files.
+func FuzzCheck(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	for _, h := range pdftest.HostileSet() {
+		if len(h.Data) < 64<<10 {
+			f.Add(h.Data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := pdf.Check(context.Background(), data)
+		checkError(t, err)
+	})
+}

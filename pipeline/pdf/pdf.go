@@ -48,6 +48,9 @@ type Info struct {
 	Signatures int        `json:"signatures"`
 	Size       int64      `json:"size"`
 	PageSizes  []PageSize `json:"pageSizes,omitempty"`
+	// ActiveContent lists what could act when the file is opened (see
+	// Structure.ActiveContent).
+	ActiveContent []string `json:"activeContent,omitempty"`
 }
 
 // configOnce keeps pdfcpu from creating and reading a configuration
@@ -62,6 +65,11 @@ func newConfig() *model.Configuration {
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.WriteObjectStream = true
 	conf.WriteXRefStream = true
+	// Behind Check, in case a file gets past it.
+	conf.Limits.MaxDecodeBytes = maxStreamInflated
+	conf.Limits.MaxObjectCount = maxXrefSize
+	conf.Limits.MaxXRefEntries = maxXrefSize
+	conf.Limits.MaxObjectStreamCount = maxObjects
 	return conf
 }
 
@@ -76,6 +84,10 @@ func Inspect(ctx context.Context, data []byte, lim Limits) (info *Info, err erro
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is %s, more than the limit of %s: reduce its size (e.g. compress its images) and upload it again",
 			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
 	}
+	st, err := Check(ctx, data)
+	if err != nil {
+		return nil, err
+	}
 	pc, err := readPDF(data)
 	if err != nil {
 		return nil, err
@@ -85,12 +97,13 @@ func Inspect(ctx context.Context, data []byte, lim Limits) (info *Info, err erro
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file has %d pages, more than the limit of %d: split it and upload the parts", xr.PageCount, lim.MaxPages)
 	}
 	info = &Info{
-		Pages:      xr.PageCount,
-		Version:    xr.VersionString(),
-		Producer:   xr.Producer,
-		Title:      xr.Title,
-		Signatures: countSignatures(data),
-		Size:       int64(len(data)),
+		Pages:         xr.PageCount,
+		Version:       xr.VersionString(),
+		Producer:      xr.Producer,
+		Title:         xr.Title,
+		Signatures:    countSignatures(data),
+		Size:          int64(len(data)),
+		ActiveContent: st.ActiveContent,
 	}
 	if err := recovered("read page sizes", func() error {
 		dims, err := xr.PageDims()

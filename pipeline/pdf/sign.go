@@ -97,8 +97,8 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	if err := checkSigner(s); err != nil {
 		return nil, err
 	}
-	if err := checkHeader(data); err != nil {
-		return nil, err
+	if _, err := Check(ctx, data); err != nil {
+		return nil, err // pdfsign cannot be stopped: it sees no file it could loop on
 	}
 	now := time.Now
 	if opts.Now != nil {

@@ -110,7 +110,13 @@ func draftHeader(m DraftMarks) string {
 }
 
 // StampForSigning stamps page numbers and the verification QR code.
+// Active content is removed (see StampForSigningClean).
 func StampForSigning(ctx context.Context, data []byte, m SigningMarks) ([]byte, error) {
+	out, _, err := StampForSigningClean(ctx, data, m)
+	return out, err
+}
+
+func stampForSigning(ctx context.Context, data []byte, m SigningMarks, removed *[]string) ([]byte, error) {
 	if strings.TrimSpace(m.VerifyURL) == "" {
 		return nil, naskah.Errorf(naskah.EINVALID, "the verification URL is empty: configure the public verification page")
 	}
@@ -128,7 +134,7 @@ func StampForSigning(ctx context.Context, data []byte, m SigningMarks) ([]byte, 
 		{image: png, desc: fmt.Sprintf("position:br, offset:-%d %d, scalefactor:%.4f abs, rotation:0, opacity:1",
 			qrEdgeOffset, qrEdgeOffset, float64(qrSize)/float64(qrPixels))},
 	}
-	return stamp(ctx, data, marks)
+	return stampWith(ctx, data, marks, removed)
 }
 
 // StampUncontrolledCopy stamps the uncontrolled-copy notice with who and
@@ -172,10 +178,16 @@ type markSpec struct {
 // reading dominates the cost, so all marks share it. info entries, if any,
 // go into the Info dictionary (a copy's marker).
 func stamp(ctx context.Context, data []byte, marks []markSpec, info ...map[string]string) ([]byte, error) {
+	return stampWith(ctx, data, marks, nil, info...)
+}
+
+// stampWith is stamp that, when removed is not nil, also strips active
+// content and lists what it removed there.
+func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *[]string, info ...map[string]string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
-	if err := checkHeader(data); err != nil {
+	if _, err := Check(ctx, data); err != nil {
 		return nil, err
 	}
 	wms := make([]*model.Watermark, 0, len(marks))
@@ -198,6 +210,9 @@ func stamp(ctx context.Context, data []byte, marks []markSpec, info ...map[strin
 		}
 		if pc.XRefTable.Encrypt != nil || pc.XRefTable.E != nil {
 			return errEncrypted(nil)
+		}
+		if removed != nil {
+			*removed = stripActiveContent(pc.XRefTable)
 		}
 		for _, wm := range wms {
 			if err := ctx.Err(); err != nil {

@@ -116,7 +116,8 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
-	if err := checkHeader(data); err != nil {
+	st, err := Check(ctx, data)
+	if err != nil {
 		return nil, err
 	}
 	now := time.Now
@@ -125,7 +126,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	}
 	var sigs signatureSet
 	var rdr *pdfreader.Reader
-	err := recovered("verify: read", func() error {
+	err = recovered("verify: read", func() error {
 		var err error
 		rdr, err = pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
@@ -165,6 +166,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if damaged {
 		rep.Valid = false
 	}
+	rep.flagActiveContent(st.ActiveContent)
 	rep.noteCopy(data)
 	return rep, nil
 }
