@@ -81,6 +81,11 @@ func TestUploadHostile(t *testing.T) {
 	for _, hf := range active {
 		t.Run("text to sign with "+hf.Name, func(t *testing.T) {
 			next, err := upload(naskah.DocTextToSign, hf.Data)
+			if err != nil && strings.Contains(hf.Name, "SubmitForm") && strings.Contains(naskah.ErrorMessage(err), "formulir") {
+				// Its submit button stays a form field, which signing
+				// would drop: refused at upload, with the reason.
+				return
+			}
 			if err != nil {
 				t.Fatalf("got %v, want it stored without active content", err)
 			}

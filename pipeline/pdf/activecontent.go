@@ -1,7 +1,9 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
+	pdfreader "github.com/digitorus/pdf"
 	"path"
 	"slices"
 	"strings"
@@ -152,6 +154,18 @@ func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]b
 	if len(st.ActiveContent) > 0 {
 		return nil, nil, naskah.Errorf(naskah.EINVALID, "Konten aktif (%s) tidak dapat dihapus dari naskah yang akan ditandatangani: hapus dari dokumen sumbernya, ekspor ulang ke PDF, lalu unggah — Active content (%s) could not be removed from the text to sign: remove it in the source document, export to PDF again and upload that",
 			strings.Join(st.ActiveContent, "; "), strings.Join(st.ActiveContent, "; "))
+	}
+	// A form field left behind (a submit button without its action, a
+	// text field) would make signing refuse the file later: say so now,
+	// when the text to sign is uploaded.
+	if err := recovered("check form", func() error {
+		rdr, err := pdfreader.NewReader(bytes.NewReader(out), int64(len(out)))
+		if err != nil {
+			return naskah.WrapError(naskah.EINVALID, err, "naskah yang akan ditandatangani tidak dapat dibaca ulang: ekspor ulang ke PDF lalu unggah — the text to sign cannot be read back: export it to PDF again and upload that")
+		}
+		return checkForm(rdr)
+	}); err != nil {
+		return nil, nil, err
 	}
 	return out, removed, nil
 }

@@ -101,7 +101,7 @@ func TestSignWithToken(t *testing.T) {
 		if signer.Name != f.certs[user].Subject.CommonName || signer.Title == "" {
 			t.Errorf("%s: signer named %q, %q, want the certificate's name and title", user, signer.Name, signer.Title)
 		}
-		signed, err := pdf.Sign(context.Background(), data, signer, pdf.SignOptions{Reason: "Penandatanganan", Location: "Jakarta", Visible: true, Page: 1,
+		signed, err := pdf.Sign(context.Background(), data, signer, pdf.SignOptions{Reason: "Penandatanganan", Location: "Jakarta", Visible: true, Page: 1, Roots: f.pki.Roots,
 			Rect: [4]float64{40 + float64(i)*180, 100, 200 + float64(i)*180, 160}})
 		release()
 		if err != nil {
