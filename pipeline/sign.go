@@ -34,8 +34,8 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			return naskah.Action{}, nil, err
 		}
 		// Each signature goes on the newest signed text, the first on the text to sign.
-		src := a.Latest(naskah.DocSigned)
-		if src == nil || src.Step != a.Step {
+		src := a.CurrentSigned()
+		if src == nil {
 			src = a.Latest(naskah.DocTextToSign)
 		}
 		if src == nil {
@@ -48,6 +48,9 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		}
 		signer, err := pdf.LoadPKCS12(r.Keystore, r.Passphrase)
 		if err != nil {
+			return naskah.Action{}, nil, err
+		}
+		if err := e.checkBinding(ctx, r.Actor, signer.Certificate); err != nil {
 			return naskah.Action{}, nil, err
 		}
 		data, err := e.readVersion(ctx, src)
@@ -85,6 +88,7 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		}
 		d.Pages = src.Pages
 		d.Signers = append(slices.Clone(signersOf(a, src)), naskah.SignerTag(r.Actor.Role, r.Actor.User))
+		d.Signatures = append(signaturesOf(src), signatureInfo(r.Actor, signer.Certificate, d.UploadedAt, false))
 		return naskah.Action{Kind: naskah.ActionSign, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID, Document: d}, undo, nil
 	})
 }
