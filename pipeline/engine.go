@@ -56,9 +56,12 @@ type Engine struct {
 	Extractor search.Extractor
 	Calendar  *naskah.Calendar
 	Roots     *x509.CertPool // trust roots for verification
-	Config    Config
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// PartnerRoots are the partner trust list: CAs trusted for partners'
+	// countersignatures made outside Naskah (nil: none accepted).
+	PartnerRoots *x509.CertPool
+	Config       Config
+	Now          func() time.Time
+	Logger       *slog.Logger
 
 	work    worker
 	records recordCache

@@ -75,12 +75,15 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
-		rep, err := pdf.Verify(ctx, signed, pdf.VerifyOptions{Roots: e.Roots, Now: e.Now})
+		rep, err := pdf.Verify(ctx, signed, e.verifyOptions())
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
 		if !rep.Valid {
 			return naskah.Action{}, nil, naskah.Errorf(naskah.EINVALID, "the signature did not verify (%s): check that the certificate is issued by a trusted BPOM CA", problems(rep))
+		}
+		if err := checkTrustList(r.Actor, rep); err != nil {
+			return naskah.Action{}, nil, err
 		}
 		d, undo, err := e.storeVersion(ctx, a, naskah.DocSigned, signed, r.Actor)
 		if err != nil {
@@ -177,5 +180,5 @@ func (e *Engine) VerifyDocument(ctx context.Context, data []byte) (*pdf.Report, 
 	if int64(len(data)) > e.Config.Limits.MaxBytes && e.Config.Limits.MaxBytes > 0 {
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is larger than the %d MB limit", e.Config.Limits.MaxBytes>>20)
 	}
-	return pdf.Verify(ctx, data, pdf.VerifyOptions{Roots: e.Roots, Now: e.Now})
+	return pdf.Verify(ctx, data, e.verifyOptions())
 }
