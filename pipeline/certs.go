@@ -218,8 +218,8 @@ func (e *Engine) updateCertificates(ctx context.Context, user string, change fun
 }
 
 // RegisterCertificate binds a signing certificate (PEM or DER) to user.
-// Only ADMIN may. A certificate already registered to this user, or
-// registered (and not revoked) to someone else, is ECONFLICT: one
+// Only ADMIN may. A certificate already registered to this user, or ever
+// registered to someone else (revoked or not), is ECONFLICT: one
 // certificate belongs to one person.
 func (e *Engine) RegisterCertificate(ctx context.Context, by naskah.Actor, user string, data []byte) (*Certificate, error) {
 	if err := requireAdmin(by); err != nil {
@@ -242,8 +242,8 @@ func (e *Engine) RegisterCertificate(ctx context.Context, by naskah.Actor, user 
 			continue
 		}
 		for _, oc := range cs {
-			if oc.Fingerprint == c.Fingerprint && oc.Active() {
-				return nil, naskah.Errorf(naskah.ECONFLICT, "sertifikat ini sudah terdaftar untuk pengguna %q; cabut dulu di sana — this certificate is already registered to user %q: revoke it there first", other, other)
+			if oc.Fingerprint == c.Fingerprint {
+				return nil, naskah.Errorf(naskah.ECONFLICT, "sertifikat ini sudah pernah didaftarkan untuk pengguna %q: satu sertifikat hanya untuk satu orang — this certificate is (or was) registered to user %q: one certificate belongs to one person", other, other)
 			}
 		}
 	}

@@ -47,6 +47,9 @@ func (e *Engine) Countersign(ctx context.Context, r Request, fileName string, bo
 		return nil, err
 	}
 	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
+		if st := a.CurrentStep(); st == nil || !st.SignedBy {
+			return naskah.Action{}, nil, naskah.Errorf(naskah.EINVALID, "a %s (%s) cannot be uploaded at %s: the partner's countersigned text is uploaded at the signing step (A9 or B10)", naskah.DocSigned.Title(), naskah.DocSigned, a.Step)
+		}
 		probe := naskah.Action{Kind: naskah.ActionSign, Actor: r.Actor, At: e.now(),
 			Document: &naskah.DocumentVersion{Kind: naskah.DocSigned, Version: a.NextVersion(naskah.DocSigned)}}
 		if _, err := naskah.Apply(*a, probe, e.Calendar); err != nil && naskah.ErrorCode(err) != naskah.EINVALID {
