@@ -41,6 +41,9 @@ type Config struct {
 	ExpiryWindowDays int      `yaml:"expiry_window_days"` // agreements expiring within it are listed
 	TSAURL           string   `yaml:"tsa_url"`            // RFC 3161 timestamp authority (optional)
 	TrustRoots       string   `yaml:"trust_roots"`        // PEM file of CA certificates trusted for signatures
+	// PartnerTrustRoots is the partner trust list: CAs trusted for the
+	// partners' countersignatures made outside Naskah (separate from BPOM's).
+	PartnerTrustRoots string `yaml:"partner_trust_roots"`
 	CalendarFile     string   `yaml:"calendar_file"`      // extra/override holiday data (same JSON shape as the shipped file)
 	ExtraDays        []string `yaml:"extra_days"`         // "YYYY-MM-DD name" non-working days
 	UsersFile        string   `yaml:"users_file"`         // YAML list of users; empty = demo users on a fresh data dir
@@ -112,6 +115,7 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_EXPIRY_WINDOW_DAYS", "list agreements expiring within this many days"},
 	{"NASKAH_TSA_URL", "RFC 3161 timestamp authority URL"},
 	{"NASKAH_TRUST_ROOTS", "PEM file of trusted CA certificates"},
+	{"NASKAH_PARTNER_TRUST_ROOTS", "PEM file of the partner trust list (CAs of partners' countersignatures)"},
 	{"NASKAH_CALENDAR_FILE", "holiday data file that extends/overrides the shipped calendar"},
 	{"NASKAH_EXTRA_DAYS", "comma-separated extra non-working days, YYYY-MM-DD"},
 	{"NASKAH_USERS_FILE", "YAML file of users"},
@@ -163,6 +167,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 	num("NASKAH_EXPIRY_WINDOW_DAYS", &c.ExpiryWindowDays)
 	str("NASKAH_TSA_URL", &c.TSAURL)
 	str("NASKAH_TRUST_ROOTS", &c.TrustRoots)
+	str("NASKAH_PARTNER_TRUST_ROOTS", &c.PartnerTrustRoots)
 	str("NASKAH_CALENDAR_FILE", &c.CalendarFile)
 	if v := env("NASKAH_EXTRA_DAYS"); v != "" {
 		c.ExtraDays = strings.Split(v, ",")
