@@ -41,15 +41,16 @@ type Config struct {
 	ExpiryWindowDays int      `yaml:"expiry_window_days"` // agreements expiring within it are listed
 	TSAURL           string   `yaml:"tsa_url"`            // RFC 3161 timestamp authority (optional)
 	TrustRoots       string   `yaml:"trust_roots"`        // PEM file of CA certificates trusted for signatures
-	// PartnerTrustRoots is the partner trust list: CAs trusted for the
-	// partners' countersignatures made outside Naskah (separate from BPOM's).
-	PartnerTrustRoots string `yaml:"partner_trust_roots"`
 	CalendarFile     string   `yaml:"calendar_file"`      // extra/override holiday data (same JSON shape as the shipped file)
 	ExtraDays        []string `yaml:"extra_days"`         // "YYYY-MM-DD name" non-working days
 	UsersFile        string   `yaml:"users_file"`         // YAML list of users; empty = demo users on a fresh data dir
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
 	LogLevel         string   `yaml:"log_level"`
+
+	// PartnerTrustRoots is the partner trust list: a PEM file of CAs trusted
+	// for partners' countersignatures made outside Naskah (not BPOM's roots).
+	PartnerTrustRoots string `yaml:"partner_trust_roots"`
 }
 
 // DefaultConfig is what `naskah serve` runs with when nothing is set.
