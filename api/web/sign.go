@@ -137,6 +137,10 @@ type verifyData struct {
 	Uploaded bool
 	NotFound bool
 	Action   string
+
+	// Bindings compare each signature of the stored version with the record.
+	Bindings   []pipeline.SignatureBinding
+	IdentityOK bool
 }
 
 // verifyPage needs no login: it is opened from the QR code on a signed
@@ -172,6 +176,10 @@ func (u *UI) verifyRecord(ctx context.Context, id string, v *view) *verifyData {
 	data, err := u.readSigned(ctx, d.Signed)
 	if err == nil {
 		d.Report, err = u.eng.VerifyDocument(ctx, data)
+	}
+	if err == nil {
+		d.Bindings, err = u.eng.Bindings(ctx, d.Signed, d.Report)
+		d.IdentityOK = pipeline.BindingsOK(d.Bindings)
 	}
 	if err != nil {
 		v.Error = naskah.ErrorMessage(err)

@@ -189,7 +189,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
-		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger}).Register(r)
+		accounts := make([]naskah.Actor, len(users))
+		for i, u := range users {
+			accounts[i] = u.Actor()
+		}
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, Users: accounts}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {
