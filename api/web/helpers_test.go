@@ -51,6 +51,7 @@ func newMemAuth() *memAuth {
 		{User: "unit", Name: "Dewi Lestari", Role: naskah.RoleUnit, Unit: "Direktorat Registrasi Obat"},
 		{User: "upt", Name: "Budi Santoso", Role: naskah.RoleUPT, Unit: "BBPOM Bandung"},
 		{User: "admin", Name: "Administrator Naskah", Role: naskah.RoleAdmin},
+		{User: "mitra", Name: "Dr. Maria Gonzalez", Role: naskah.RoleMitra, Unit: "Universitas Gadjah Mada"},
 	} {
 		a.users[u.User] = memUser{pass: u.User + "-pass", actor: u}
 	}

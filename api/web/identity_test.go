@@ -129,3 +129,64 @@ func TestVerifyPageIdentity(t *testing.T) {
 		t.Fatalf("verify page of a mismatching record: want the warning\n%s", r.Body)
 	}
 }
+
+// TestCountersignPage: the partner is offered the countersigned upload once
+// BPOM has signed; an upload from the partner trust list completes the
+// signatures, and nobody is offered to sign again.
+func TestCountersignPage(t *testing.T) {
+	e := MustEnv(t, "http://naskah.test")
+	c := newClient(t, e.App)
+	c.login("bkh")
+	id := initiate(t, c, "PKS Tanda Tangan Mitra")
+	advance(t, e, id)
+	m := newClient(t, e.App)
+	m.login("mitra")
+	if r := m.get("/agreements/" + id + "/sign"); strings.Contains(r.Body, "cs-file") {
+		t.Fatalf("the countersigned upload is offered before BPOM signed")
+	}
+	k := newClient(t, e.App)
+	k.login("kepala")
+	ks, pass, _ := e.keystore(t, "kepala")
+	if r := k.postMultipart("/agreements/"+id+"/sign", map[string]string{"passphrase": pass, "location": "Jakarta"}, []file{{"keystore", "kepala.p12", ks}}, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign: %d\n%s", r.Status, r.Body)
+	}
+	r := m.get("/agreements/" + id + "/sign")
+	if !strings.Contains(r.Body, "cs-file") || !strings.Contains(r.Body, "daftar kepercayaan mitra") {
+		t.Fatalf("the partner is not offered the countersigned upload\n%s", r.Body)
+	}
+	ctx := context.Background()
+	signed, _, err := e.Engine.Download(ctx, naskah.Actor{User: "kepala", Role: naskah.RoleKepala}, id, naskah.DocSigned, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner, err := pdf.GenerateDevPKI(t.TempDir(), pdf.DefaultDevOfficials()[3:], time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := loadSigner(partner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	countersigned, err := pdf.Sign(ctx, signed, s, pdf.SignOptions{Reason: "Persetujuan mitra"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := func() response {
+		return m.postMultipart("/agreements/"+id+"/upload", map[string]string{"kind": "signed", "request_id": "cs-" + time.Now().String()}, []file{{"file", "ttd-mitra.pdf", countersigned}}, nil)
+	}
+	if r := up(); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "partner_trust_roots") {
+		t.Fatalf("without a partner trust list: %d, want 400 naming partner_trust_roots\n%s", r.Status, r.Body)
+	}
+	caPEM, _ := os.ReadFile(partner.CACert)
+	e.Engine.PartnerRoots, _ = pdf.LoadRoots(caPEM)
+	if r := up(); r.Status != http.StatusSeeOther {
+		t.Fatalf("countersigned upload: %d\n%s", r.Status, r.Body)
+	}
+	if r := m.get("/agreements/" + id + "/sign"); strings.Contains(r.Body, "cs-file") || !strings.Contains(r.Body, "sudah menandatangani") {
+		t.Fatalf("the partner is still offered to sign\n%s", r.Body)
+	}
+	r = newClient(t, e.App).get("/verify/" + id)
+	if !strings.Contains(r.Body, "ASLI") || !strings.Contains(r.Body, "Dr. Maria Gonzalez") || !strings.Contains(r.Body, "ditandatangani mitra di luar Naskah") || !strings.Contains(r.Body, "CA mitra") || strings.Contains(r.Body, "PERHATIAN") {
+		t.Fatalf("verify page of the countersigned text\n%s", r.Body)
+	}
+}

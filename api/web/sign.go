@@ -26,6 +26,9 @@ type signData struct {
 	Done      bool
 	RequestID string
 	VerifyURL string
+	// Countersign offers the partner the upload of the text they signed
+	// outside Naskah on top of BPOM's signed text.
+	Countersign bool
 }
 
 // signPage shows the text to sign and the form; after signing (?done=1) it
@@ -44,15 +47,19 @@ func (u *UI) renderSign(c *fiber.Ctx, v *view, actor naskah.Actor, a *naskah.Agr
 	d := signData{A: a, CanSign: slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign), Done: done,
 		RequestID: randomHex(12), VerifyURL: u.verifyURL(a.ID)}
 	d.Signed = a.Latest(naskah.DocSigned)
-	d.Source = d.Signed
-	if d.Source == nil || d.Source.Step != a.Step {
+	d.Source = a.CurrentSigned()
+	if d.Source == nil {
 		d.Source = a.Latest(naskah.DocTextToSign)
 	}
+	d.Countersign = d.CanSign && actor.Role == naskah.RoleMitra && a.CurrentSigned() != nil
 	if d.Source == nil && d.CanSign {
 		v.Error = u.tr(c, "sign.notext")
 	}
 	if !d.CanSign && !done {
 		v.Error = u.tr(c, "sign.notallowed")
+		if a.HasSigned(actor) {
+			v.Error = u.tr(c, "sign.already")
+		}
 	}
 	if done && d.Signed != nil {
 		data, _, err := u.eng.Download(c.UserContext(), actor, a.ID, naskah.DocSigned, d.Signed.Version, true)
@@ -244,4 +251,17 @@ func (u *UI) verifyUpload(c *fiber.Ctx) error {
 		}
 	}
 	return u.render(c, http.StatusOK, "verify", v)
+}
+
+// failCountersign shows a refused countersigned upload on the signing
+// page, where its form is.
+func (u *UI) failCountersign(c *fiber.Ctx, actor naskah.Actor, id string, err error) error {
+	a, gerr := u.eng.Get(c.UserContext(), actor, id)
+	if gerr != nil {
+		return u.errorPage(c, statusOf(gerr), u.userMessage(c, gerr))
+	}
+	v := u.newView(c, u.tr(c, "sign.title"), "list")
+	v.Form["location"], v.Form["visible"] = "Jakarta", "1"
+	v.Errors["cs-file"] = u.userMessage(c, err)
+	return u.renderSign(c, v, actor, a, false, statusOf(err))
 }
