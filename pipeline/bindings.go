@@ -58,9 +58,11 @@ func (e *Engine) Bindings(ctx context.Context, d *naskah.DocumentVersion, rep *p
 		}
 		var rec *naskah.SignatureInfo
 		switch {
-		case i < len(d.Signatures):
+		case i < len(d.Signatures) && d.Signatures[i].Fingerprint != "":
 			rec = &d.Signatures[i]
 			b.User, b.Role, b.RecordedFingerprint, b.External = rec.User, rec.Role, rec.Fingerprint, rec.External
+		case i < len(d.Signatures): // an older signature, recorded without its certificate
+			b.User, b.Role = d.Signatures[i].User, d.Signatures[i].Role
 		case i < len(d.Signers):
 			role, user, _ := strings.Cut(d.Signers[i], ":")
 			b.User, b.Role = user, naskah.Role(role)

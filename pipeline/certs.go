@@ -331,11 +331,19 @@ func (e *Engine) checkBinding(ctx context.Context, actor naskah.Actor, cert *x50
 	return nil
 }
 
+// signaturesOf returns the signatures recorded on d, one per signer: an
+// older record with signers but no certificates gets entries without a
+// fingerprint, so positions keep matching the signatures in the file.
 func signaturesOf(d *naskah.DocumentVersion) []naskah.SignatureInfo {
-	if d.Kind == naskah.DocSigned {
-		return slices.Clone(d.Signatures)
+	if d.Kind != naskah.DocSigned {
+		return nil
 	}
-	return nil
+	out := slices.Clone(d.Signatures)
+	for i := len(out); i < len(d.Signers); i++ {
+		role, user, _ := strings.Cut(d.Signers[i], ":")
+		out = append(out, naskah.SignatureInfo{Signer: d.Signers[i], User: user, Role: naskah.Role(role)})
+	}
+	return out
 }
 
 func signatureInfo(actor naskah.Actor, cert *x509.Certificate, at time.Time, external bool) naskah.SignatureInfo {

@@ -79,7 +79,7 @@ func (e *Engine) Countersign(ctx context.Context, r Request, fileName string, bo
 		}
 		d.Pages, d.FileName, d.OriginalSHA256 = prev.Pages, cleanName(fileName), d.SHA256
 		d.Signers = append(slices.Clone(prev.Signers), naskah.SignerTag(r.Actor.Role, r.Actor.User))
-		d.Signatures = append(slices.Clone(prev.Signatures), signatureInfo(r.Actor, newSig.Certificate, d.UploadedAt, true))
+		d.Signatures = append(signaturesOf(prev), signatureInfo(r.Actor, newSig.Certificate, d.UploadedAt, true))
 		note := strings.TrimSpace("ditandatangani mitra di luar Naskah — countersigned outside Naskah. " + r.Note)
 		return naskah.Action{Kind: naskah.ActionSign, Actor: r.Actor, Note: note, RequestID: r.RequestID, Document: d}, undo, nil
 	})
@@ -108,7 +108,7 @@ func (e *Engine) checkCountersigned(ctx context.Context, prev *naskah.DocumentVe
 		if !s.DigestIntact || !s.Trusted || len(s.Problems) > 0 || s.Certificate == nil || was.Certificate == nil || !s.Certificate.Equal(was.Certificate) {
 			return nil, naskah.Errorf(naskah.EINVALID, "tanda tangan BPOM ke-%d dalam berkas ini tidak lagi sah — BPOM's signature %d in this file no longer verifies (%s): upload the file exactly as signed on top of the text from Naskah", i+1, i+1, strings.Join(s.Problems, "; "))
 		}
-		if i < len(prev.Signatures) && Fingerprint(s.Certificate) != prev.Signatures[i].Fingerprint {
+		if i < len(prev.Signatures) && prev.Signatures[i].Fingerprint != "" && Fingerprint(s.Certificate) != prev.Signatures[i].Fingerprint {
 			return nil, naskah.Errorf(naskah.EINVALID, "tanda tangan ke-%d tidak dibuat dengan sertifikat yang tercatat — signature %d was not made with the certificate the record names", i+1, i+1)
 		}
 	}

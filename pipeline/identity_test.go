@@ -151,6 +151,22 @@ func testIdentityBinding(t *testing.T, st storage.Store) {
 	if bs, _ := h.e.Bindings(ctx, &forged, rep); pipeline.BindingsOK(bs) {
 		t.Fatalf("a fingerprint mismatch is not flagged: %+v", bs)
 	}
+	// An older record (signers, no certificates): checked against the registry.
+	legacy := *d
+	legacy.Signatures = nil
+	if bs, _ := h.e.Bindings(ctx, &legacy, rep); !pipeline.BindingsOK(bs) || bs[0].User != kepala.User {
+		t.Fatalf("an older record signed with a registered certificate: %+v", bs)
+	}
+	legacy.Signers = []string{naskah.SignerTag(madya.Role, madya.User)}
+	if bs, _ := h.e.Bindings(ctx, &legacy, rep); pipeline.BindingsOK(bs) {
+		t.Fatalf("an older record naming someone whose certificate it is not: not flagged: %+v", bs)
+	}
+	// A record claiming more signatures than the file has.
+	extra := *d
+	extra.Signatures = append(slices.Clone(d.Signatures), d.Signatures[0])
+	if bs, _ := h.e.Bindings(ctx, &extra, rep); pipeline.BindingsOK(bs) || len(bs) != 2 {
+		t.Fatalf("a recorded signature missing from the file: not flagged: %+v", bs)
+	}
 }
 
 func TestIdentityBindingLocal(t *testing.T) { testIdentityBinding(t, mustLocalStore(t)) }

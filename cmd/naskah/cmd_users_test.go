@@ -120,3 +120,35 @@ func TestDemoCertificatesRegistered(t *testing.T) {
 		m.Close()
 	}
 }
+
+// TestPartnerTrustRootsConfig: NASKAH_PARTNER_TRUST_ROOTS fills the
+// engine's partner trust list; a file without certificates is refused.
+func TestPartnerTrustRootsConfig(t *testing.T) {
+	clearNaskahEnv(t)
+	pki, err := pdf.GenerateDevPKI(t.TempDir(), pdf.DefaultDevOfficials()[:1], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NASKAH_PARTNER_TRUST_ROOTS", pki.CACert)
+	cfg, err := LoadConfig("", os.Getenv)
+	if err != nil || cfg.PartnerTrustRoots != pki.CACert {
+		t.Fatalf("config: %q %v, want the env file", cfg.PartnerTrustRoots, err)
+	}
+	cfg.DataDir = t.TempDir()
+	m := &Main{Config: cfg}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m.Engine.PartnerRoots == nil {
+		t.Fatalf("the engine has no partner trust list")
+	}
+	m.Close()
+	bad := filepath.Join(t.TempDir(), "empty.pem")
+	os.WriteFile(bad, []byte("no certificates"), 0o600)
+	cfg.PartnerTrustRoots, cfg.DataDir = bad, t.TempDir()
+	m = &Main{Config: cfg}
+	defer m.Close()
+	if err := m.Open(context.Background()); err == nil || !strings.Contains(err.Error(), "partner trust roots") {
+		t.Fatalf("a file without certificates: %v, want an error naming the partner trust roots", err)
+	}
+}
