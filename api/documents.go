@@ -328,7 +328,7 @@ func (s *Server) publicVerify(c *fiber.Ctx) error {
 	}
 	return c.JSON(publicVerification{AgreementID: a.ID, Number: a.Number, Title: a.Title, Kind: a.Kind, Partner: a.Partner.Name,
 		Status: a.Status, SignedAt: a.SignedAt, Version: d.Version, SHA256: d.SHA256, Signers: d.Signers, Report: rep,
-		Signatures: bs, IdentityOK: pipeline.BindingsOK(bs)})
+		Signatures: bs, IdentityOK: pipeline.BindingsOK(bs), Genuine: rep.Valid && pipeline.BindingsOK(bs)})
 }
 
 type publicVerification struct {
@@ -347,4 +347,7 @@ type publicVerification struct {
 	// record names; IdentityOK is false when any of them does not match.
 	Signatures []pipeline.SignatureBinding `json:"signatures"`
 	IdentityOK bool                        `json:"identity_ok"`
+	// Genuine is the one answer for a reader: every signature valid and
+	// made by the person the record names.
+	Genuine bool `json:"genuine"`
 }

@@ -155,11 +155,12 @@ func testSignerIdentity(t *testing.T, v *env) {
 	// The public page names the certificate holder and the Naskah user per signature.
 	var pub struct {
 		IdentityOK bool                        `json:"identity_ok"`
+		Genuine    bool                        `json:"genuine"`
 		Signatures []pipeline.SignatureBinding `json:"signatures"`
 		Report     struct{ Valid bool }        `json:"report"`
 	}
 	v.MustJSON("", "GET", "/public/verify/"+id, nil, 200, &pub)
-	if !pub.Report.Valid || !pub.IdentityOK || len(pub.Signatures) != 2 || pub.Signatures[0].Holder != "Dr. Taruna Ikrar" || pub.Signatures[0].User != "kepala" ||
+	if !pub.Report.Valid || !pub.IdentityOK || !pub.Genuine || len(pub.Signatures) != 2 || pub.Signatures[0].Holder != "Dr. Taruna Ikrar" || pub.Signatures[0].User != "kepala" ||
 		pub.Signatures[1].Holder != "Ir. Sari Wulandari" || pub.Signatures[1].User != "mitra" || !pub.Signatures[1].External || pub.Signatures[1].TrustList != "partner" {
 		t.Fatalf("public verification: %+v", pub)
 	}
