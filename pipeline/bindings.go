@@ -54,7 +54,7 @@ func (e *Engine) Bindings(ctx context.Context, d *naskah.DocumentVersion, rep *p
 			b.Problems = append(b.Problems, fmt.Sprintf(format, args...))
 		}
 		if s.Certificate != nil {
-			b.Holder, b.HolderSubject, b.NIK, b.Fingerprint = s.Certificate.Subject.CommonName, s.Certificate.Subject.String(), NIK(s.Certificate), Fingerprint(s.Certificate)
+			b.Holder, b.HolderSubject, b.NIK, b.Fingerprint = s.Certificate.Subject.CommonName, SubjectString(s.Certificate.Subject), NIK(s.Certificate), Fingerprint(s.Certificate)
 		}
 		var rec *naskah.SignatureInfo
 		switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
@@ -90,7 +91,7 @@ func NIK(c *x509.Certificate) string {
 			return v
 		}
 	}
-	if m := nikPattern.FindStringSubmatch(c.Subject.String()); m != nil {
+	if m := nikPattern.FindStringSubmatch(SubjectString(c.Subject)); m != nil {
 		return m[1]
 	}
 	return ""
@@ -124,7 +125,7 @@ func ParseCertificate(data []byte) (*x509.Certificate, error) {
 }
 
 func describe(c *x509.Certificate) Certificate {
-	return Certificate{Fingerprint: Fingerprint(c), Subject: c.Subject.String(), CommonName: c.Subject.CommonName, Issuer: c.Issuer.String(),
+	return Certificate{Fingerprint: Fingerprint(c), Subject: SubjectString(c.Subject), CommonName: c.Subject.CommonName, Issuer: SubjectString(c.Issuer),
 		Serial: strings.ToUpper(c.SerialNumber.Text(16)), NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), NIK: NIK(c), DER: c.Raw}
 }
 
@@ -348,5 +349,28 @@ func signaturesOf(d *naskah.DocumentVersion) []naskah.SignatureInfo {
 
 func signatureInfo(actor naskah.Actor, cert *x509.Certificate, at time.Time, external bool) naskah.SignatureInfo {
 	return naskah.SignatureInfo{Signer: naskah.SignerTag(actor.Role, actor.User), User: actor.User, Role: actor.Role,
-		Fingerprint: Fingerprint(cert), Subject: cert.Subject.String(), SignedAt: at, External: external}
+		Fingerprint: Fingerprint(cert), Subject: SubjectString(cert.Subject), SignedAt: at, External: external}
+}
+
+var attrNames = map[string]string{"2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.7": "L", "2.5.4.8": "ST",
+	"2.5.4.5": "SERIALNUMBER", "2.5.4.12": "T", "2.5.4.9": "STREET", "1.2.840.113549.1.9.1": "E"}
+
+// SubjectString writes a name as RFC 4514 does (most specific first), but
+// with the title and e-mail attributes by name and every value as text, so
+// a person reads "T=Kepala Badan" rather than a hex dump.
+func SubjectString(n pkix.Name) string {
+	esc := strings.NewReplacer(",", `\,`, "+", `\+`, "=", `\=`, `\`, `\\`, ";", `\;`)
+	parts := make([]string, 0, len(n.Names))
+	for i := len(n.Names) - 1; i >= 0; i-- {
+		a := n.Names[i]
+		key, ok := attrNames[a.Type.String()]
+		if !ok {
+			key = a.Type.String()
+		}
+		parts = append(parts, key+"="+esc.Replace(fmt.Sprint(a.Value)))
+	}
+	if len(parts) == 0 {
+		return n.String()
+	}
+	return strings.Join(parts, ",")
 }

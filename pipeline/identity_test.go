@@ -200,8 +200,11 @@ func TestCertificateRegistry(t *testing.T) {
 		t.Fatalf("revoking an unknown fingerprint: %v, want not found", err)
 	}
 	all, err := h.e.AllCertificates(ctx)
-	if err != nil || len(all) != 4 || len(all["mitra"]) != 1 || all["mitra"][0].Subject != ks.Certificate.Subject.String() || all["mitra"][0].Serial == "" {
+	if err != nil || len(all) != 4 || len(all["mitra"]) != 1 || all["mitra"][0].Subject != pipeline.SubjectString(ks.Certificate.Subject) || all["mitra"][0].Serial == "" {
 		t.Fatalf("all certificates: %v %v", all, err)
+	}
+	if got := all["mitra"][0].Subject; !strings.HasPrefix(got, "T=Director General,CN=Dr. Maria Gonzalez") || strings.Contains(got, "#13") {
+		t.Fatalf("subject %q: want the title by name, not a hex dump", got)
 	}
 }
 
