@@ -252,6 +252,12 @@ func (m *Main) users(ctx context.Context) ([]api.User, error) {
 	if err := demo.RegisterCertificates(ctx, m.Engine); err != nil {
 		return nil, err
 	}
+	for _, u := range demo.Users {
+		if u.Keystore != "" && u.Certificate == "" { // a data dir from before certificates were bound
+			m.Logger.Warn("demo keystore has no registered certificate: it cannot sign until registered",
+				"user", u.User.Username, "fix", "naskah users cert add --user "+u.User.Username+" --cert <its certificate>")
+		}
+	}
 	us := make([]api.User, len(demo.Users))
 	for i, d := range demo.Users {
 		us[i] = d.User
