@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/api"
+	"github.com/bpom/naskah/pipeline/pdf"
 )
 
 // TestProcesses runs processes A, B and C end to end through the API only.
@@ -227,8 +229,10 @@ func readAll(resp *http.Response) string {
 	}
 }
 
-// checkDocuments lists versions and downloads the signed text: the original
-// is byte-identical to what was stored, the default is a stamped copy.
+// checkDocuments lists versions and downloads the signed text: the default
+// and ?original=1 are byte-identical to what was stored and verify; ?copy=1
+// is a marked copy that verify recognises as a copy of the original; a
+// draft's default stays a stamped copy.
 func checkDocuments(t *testing.T, v *env, id string) {
 	t.Helper()
 	var docs struct{ Documents []naskah.DocumentVersion }
@@ -236,14 +240,57 @@ func checkDocuments(t *testing.T, v *env, id string) {
 	if len(docs.Documents) < 10 {
 		t.Fatalf("%d document versions, want at least 10", len(docs.Documents))
 	}
+	var stored *naskah.DocumentVersion
+	for i := range docs.Documents {
+		if d := &docs.Documents[i]; d.Kind == naskah.DocSigned && (stored == nil || d.Version > stored.Version) {
+			stored = d
+		}
+	}
+	if stored == nil {
+		t.Fatal("no signed version listed")
+	}
 	orig := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/latest?original=1", nil, "", nil)
 	sum := sha256.Sum256(orig.body)
-	if orig.status != 200 || orig.header.Get("X-Document-SHA256") != hex.EncodeToString(sum[:]) {
-		t.Fatalf("original download: %d, sha %s vs header %s", orig.status, hex.EncodeToString(sum[:]), orig.header.Get("X-Document-SHA256"))
+	if orig.status != 200 || orig.header.Get("X-Document-SHA256") != hex.EncodeToString(sum[:]) || hex.EncodeToString(sum[:]) != stored.SHA256 {
+		t.Fatalf("original download: %d, sha %s vs header %s, stored %s", orig.status, hex.EncodeToString(sum[:]), orig.header.Get("X-Document-SHA256"), stored.SHA256)
 	}
-	cp := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/latest", nil, "", nil)
-	if cp.status != 200 || string(cp.body[:5]) != "%PDF-" || string(cp.body) == string(orig.body) {
-		t.Fatalf("stamped copy: %d, %d bytes, same as original: %v", cp.status, len(cp.body), string(cp.body) == string(orig.body))
+	def := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/latest", nil, "", nil)
+	dsum := sha256.Sum256(def.body)
+	if def.status != 200 || hex.EncodeToString(dsum[:]) != stored.SHA256 || def.header.Get("X-Document-SHA256") != stored.SHA256 ||
+		strings.Contains(def.header.Get("Content-Disposition"), "salinan") {
+		t.Fatalf("default download of the signed text: %d, sha %s, header %q, disposition %q; want the signed original %s",
+			def.status, hex.EncodeToString(dsum[:]), def.header.Get("X-Document-SHA256"), def.header.Get("Content-Disposition"), stored.SHA256)
+	}
+	var rep pdf.Report
+	if r := v.do("unit", "POST", "/verify", bytes.NewReader(def.body), "application/pdf", nil); r.status != 200 || json.Unmarshal(r.body, &rep) != nil || !rep.Valid || rep.CopyOf != nil {
+		t.Fatalf("verify the default download: %d valid=%v copyOf=%+v, want valid and no copy marker: %s", r.status, rep.Valid, rep.CopyOf, r.body)
+	}
+	cp := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/latest?copy=1", nil, "", nil)
+	if cp.status != 200 || string(cp.body[:5]) != "%PDF-" || bytes.Equal(cp.body, orig.body) || cp.header.Get("X-Document-SHA256") != "" ||
+		!strings.Contains(cp.header.Get("Content-Disposition"), "salinan") {
+		t.Fatalf("marked copy: %d, %d bytes, same as original: %v, headers %v", cp.status, len(cp.body), bytes.Equal(cp.body, orig.body), cp.header)
+	}
+	var crep pdf.Report
+	if r := v.do("unit", "POST", "/verify", bytes.NewReader(cp.body), "application/pdf", nil); r.status != 200 || json.Unmarshal(r.body, &crep) != nil {
+		t.Fatalf("verify the copy: %d %s", r.status, r.body)
+	}
+	if crep.Valid || crep.CopyOf == nil || crep.CopyOf.SHA256 != stored.SHA256 || crep.CopyOf.AgreementID != id || crep.CopyOf.Version != stored.Version ||
+		len(crep.Problems) == 0 || !strings.Contains(crep.Problems[0], "uncontrolled copy of signed document") {
+		t.Fatalf("verify the copy: valid=%v copyOf=%+v problems=%q, want a recognised copy of %s v%d", crep.Valid, crep.CopyOf, crep.Problems, stored.SHA256, stored.Version)
+	}
+	if r := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/latest?copy=1&original=1", nil, "", nil); r.status != 400 {
+		t.Fatalf("copy and original together: %d, want 400", r.status)
+	}
+	// A draft keeps its default: a stamped copy, not the stored bytes.
+	for _, d := range docs.Documents {
+		if d.Kind.IsDraft() {
+			r := v.do("unit", "GET", fmt.Sprintf("/agreements/%s/documents/%s/%d", id, d.Kind, d.Version), nil, "", nil)
+			rs := sha256.Sum256(r.body)
+			if r.status != 200 || hex.EncodeToString(rs[:]) == d.SHA256 || !strings.Contains(r.header.Get("Content-Disposition"), "salinan") {
+				t.Fatalf("draft %s v%d default download: %d, identical to stored: %v", d.Kind, d.Version, r.status, hex.EncodeToString(rs[:]) == d.SHA256)
+			}
+			break
+		}
 	}
 	if r := v.do("unit", "GET", "/agreements/"+id+"/documents/signed/99", nil, "", nil); r.status != 404 {
 		t.Fatalf("missing version: %d, want 404", r.status)

@@ -143,10 +143,26 @@ func (s *Server) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, d, err := s.engine.Download(c.UserContext(), actor(c), c.Params("id"), kind, version, original)
+	asCopy, err := boolParam("copy", c.Query("copy"))
 	if err != nil {
 		return err
 	}
+	if original && asCopy {
+		return naskah.Errorf(naskah.EINVALID, "pilih salah satu: ?original=1 atau ?copy=1 — choose one of ?original=1 and ?copy=1")
+	}
+	var (
+		data []byte
+		d    *naskah.DocumentVersion
+	)
+	if asCopy {
+		data, d, err = s.engine.DownloadCopy(c.UserContext(), actor(c), c.Params("id"), kind, version)
+	} else {
+		data, d, err = s.engine.Download(c.UserContext(), actor(c), c.Params("id"), kind, version, original)
+	}
+	if err != nil {
+		return err
+	}
+	original = !asCopy && (original || pipeline.ServesOriginal(d))
 	name := fmt.Sprintf("%s_%s_v%d", c.Params("id"), d.Kind, d.Version)
 	if !original {
 		name += "_salinan"

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"slices"
@@ -16,6 +17,24 @@ import (
 // partner trust list; each signature's TrustList says which one it chains to.
 func (e *Engine) verifyOptions() pdf.VerifyOptions {
 	return pdf.VerifyOptions{Roots: e.Roots, PartnerRoots: e.PartnerRoots, Now: e.Now}
+}
+
+// signRoots are the roots a new signature must chain to: BPOM's, or for
+// the partner signing in Naskah with a certificate from a partner CA, the
+// partner trust list.
+func (e *Engine) signRoots(actor naskah.Actor, s *pdf.Signer) *x509.CertPool {
+	if actor.Role != naskah.RoleMitra || e.PartnerRoots == nil {
+		return e.Roots
+	}
+	inter := x509.NewCertPool()
+	for _, c := range s.Chain {
+		inter.AddCert(c)
+	}
+	opts := x509.VerifyOptions{Roots: e.Roots, Intermediates: inter, CurrentTime: e.now(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+	if _, err := s.Certificate.Verify(opts); err == nil {
+		return e.Roots
+	}
+	return e.PartnerRoots
 }
 
 // checkTrustList refuses a BPOM official's new signature that chains only

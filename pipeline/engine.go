@@ -33,6 +33,7 @@ type Config struct {
 	ExpiryWindow  time.Duration // agreements expiring within it are listed for extension
 	TSAURL        string        // RFC 3161 timestamp authority, optional
 	SignTimeout   time.Duration
+	SpecimenDir   string // <user>.png or .jpg: an official's signature or seal in the visible box; empty = none
 }
 
 // DefaultConfig returns the defaults: 50 MiB / 2000 pages, 10 years of
@@ -277,19 +278,18 @@ func (e *Engine) storeMedia(ctx context.Context, a *naskah.Agreement, kind naska
 	}
 	opts := storage.PutOptions{Size: int64(len(data)), ContentType: media, SHA256: hexSum,
 		Metadata: map[string]string{"agreement": a.ID, "kind": string(kind), "version": fmt.Sprint(a.NextVersion(kind)), "uploaded-by": by.User}}
+	// Retention is applied only after the record commits (retention.go):
+	// until then the version is an ordinary one that undo can remove.
 	var retain *time.Time
 	if kind.Retained() && e.Config.ArchivePeriod > 0 {
 		t := e.now().Add(e.Config.ArchivePeriod).UTC().Truncate(time.Second)
-		opts.RetainUntil, retain = t, &t
+		retain = &t
 	}
 	info, err := e.Store.Put(ctx, key, bytes.NewReader(data), opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store %s: %w", kind, err)
 	}
 	undo := func() {
-		if retain != nil {
-			return // retained: cannot be removed; fsck reports it as unreferenced
-		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := e.Store.Delete(ctx, key, storage.DeleteOptions{VersionID: info.VersionID}); err != nil {
@@ -323,12 +323,18 @@ func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Ag
 	}
 	act.At = e.now()
 	next, err := naskah.Apply(*a, act, e.Calendar)
-	if err == nil {
+	committing := err == nil
+	if committing {
 		err = e.commit(ctx, &next, etag)
 	}
 	if err != nil {
-		if undo != nil {
-			undo()
+		if !committing {
+			if undo != nil {
+				undo()
+			}
+		} else if cur := e.settle(ctx, r.ID, act.Document, undo); cur != nil {
+			e.retainAfterCommit(ctx, act.Document)
+			return cur, nil
 		}
 		if naskah.ErrorCode(err) == naskah.ECONFLICT && r.RequestID != "" {
 			if cur, _, lerr := e.Load(ctx, r.ID); lerr == nil && cur.HasRequest(r.RequestID) {
@@ -337,6 +343,7 @@ func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Ag
 		}
 		return nil, err
 	}
+	e.retainAfterCommit(ctx, act.Document)
 	e.Logger.Info("action", "agreement", next.ID, "action", act.Kind, "step", a.Step, "to", next.Step, "by", r.Actor.User)
 	return &next, nil
 }

@@ -111,6 +111,7 @@ func newHarness(t *testing.T, st storage.Store, srv *miniotest.Server) *harness 
 	cfg := pipeline.DefaultConfig()
 	cfg.Limits.MaxBytes = 5 << 20
 	cfg.ArchivePeriod = 2 * 365 * 24 * time.Hour
+	cfg.SpecimenDir = mustSpecimenDir(t, kepala.User)
 	e := pipeline.New(st, idx, cfg)
 	e.Calendar, e.Now, e.Roots = cal, clk.Now, roots
 	h := &harness{t: t, e: e, clk: clk, pki: pki, store: st, index: idx, minio: srv, keys: map[string][]byte{}, pass: map[string]string{}}
@@ -328,6 +329,7 @@ func TestEngineProcessesOnMinIO(t *testing.T) {
 		t.Fatalf("verify: %v valid=%v sigs=%d %v", err, rep != nil && rep.Valid, len(rep.Signatures), rep)
 	}
 	checkPdfsig(t, h, signed, 2)
+	checkSignatureBoxes(t, signed, 2)
 
 	// The signed original and the CTC are retained: not deletable.
 	for _, kind := range []naskah.DocumentKind{naskah.DocSigned, naskah.DocCTC} {

@@ -14,7 +14,7 @@ import (
 type Finding struct {
 	AgreementID string `json:"agreement_id,omitempty"`
 	Key         string `json:"key,omitempty"`
-	Severity    string `json:"severity"` // "error" or "warning"
+	Severity    string `json:"severity"` // "error", "warning" or "repaired" (an error fsck -repair fixed)
 	Problem     string `json:"problem"`
 }
 
@@ -24,6 +24,7 @@ type FsckReport struct {
 	Versions   int       `json:"versions"`
 	Pending    int       `json:"pending_index_updates"`
 	Findings   []Finding `json:"findings"`
+	DeepBytes  int64     `json:"deep_bytes,omitempty"` // bytes a deep check read
 }
 
 // Clean reports whether fsck found no errors (warnings allowed).
@@ -36,10 +37,30 @@ func (r *FsckReport) Clean() bool {
 	return true
 }
 
+// FsckOptions configure a check.
+type FsckOptions struct {
+	// Repair applies what can be applied safely: retention a committed
+	// signed text or CTC should have and does not (retention is applied
+	// after the commit, and that step can fail).
+	Repair bool
+	// Deep reads every referenced version in full and checks its SHA-256
+	// (bit rot, damaged shards), not only the stored metadata.
+	Deep bool
+	// Progress, if set, is called after each version a deep check read.
+	Progress func(done, total int)
+}
+
 // Fsck checks every record against storage: each referenced version exists
-// with its SHA-256, the audit chain verifies, the step is a possible one;
-// versions no record references (a failed action's leftovers) are warnings.
+// with its SHA-256 and, for signed texts and CTCs, its retention; the audit
+// chain verifies; the step is a possible one. Versions no record references
+// (a failed action's leftovers) are warnings, or errors when retained:
+// those can never be removed before their date.
 func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
+	return e.FsckWith(ctx, FsckOptions{})
+}
+
+// FsckWith is Fsck with options.
+func (e *Engine) FsckWith(ctx context.Context, opts FsckOptions) (*FsckReport, error) {
 	ids, err := e.recordIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -48,6 +69,7 @@ func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
 	add := func(id, key, sev, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{id, key, sev, fmt.Sprintf(format, args...)})
 	}
+	var deep []deepJob
 	for _, id := range ids {
 		a, _, err := e.Load(ctx, id)
 		if err != nil {
@@ -76,6 +98,9 @@ func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
 				add(id, d.Key, "error", "%s v%d (storage version %s) is missing: %v", d.Kind, d.Version, d.VersionID, err)
 				continue
 			}
+			if opts.Deep {
+				deep = append(deep, deepJob{id, *d})
+			}
 			sum := info.SHA256
 			if sum == "" {
 				data, err := e.readVersion(ctx, d)
@@ -88,8 +113,17 @@ func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
 			if sum != d.SHA256 {
 				add(id, d.Key, "error", "%s v%d: stored SHA-256 %s, record says %s", d.Kind, d.Version, sum, d.SHA256)
 			}
-			if d.Kind.Retained() && e.Config.ArchivePeriod > 0 && info.RetainUntil.IsZero() {
-				add(id, d.Key, "error", "%s v%d is not under retention", d.Kind, d.Version)
+			if until, ok := e.wantRetention(d); ok && info.RetainUntil.Before(until) {
+				sev, fix := "error", "jalankan naskah fsck -repair — run naskah fsck -repair"
+				if opts.Repair {
+					if err := e.Store.Retain(ctx, d.Key, d.VersionID, until); err != nil {
+						fix = fmt.Sprintf("perbaikan gagal — repair failed: %v", err)
+					} else {
+						sev, fix = "repaired", "retensi diterapkan — retention applied"
+					}
+				}
+				add(id, d.Key, sev, "%s v%d (versi penyimpanan %s) belum diretensi sampai %s: %s — %s v%d (storage version %s) is not retained until %s",
+					d.Kind, d.Version, d.VersionID, until.Format("2006-01-02"), fix, d.Kind, d.Version, d.VersionID, until.Format("2006-01-02"))
 			}
 		}
 		// Versions stored by actions that never committed.
@@ -108,11 +142,30 @@ func (e *Engine) Fsck(ctx context.Context) (*FsckReport, error) {
 				continue
 			}
 			for _, v := range vs {
-				if !v.DeleteMarker && !referenced[key+"\x00"+v.VersionID] {
-					add(id, key, "warning", "storage version %s is not referenced by the record (left by an action that did not commit)", v.VersionID)
+				if v.DeleteMarker || referenced[key+"\x00"+v.VersionID] {
+					continue
 				}
+				if v.RetainUntil.IsZero() {
+					// Listings may omit retention (S3 does): ask the version.
+					if info, err := e.Store.Stat(ctx, key, storage.GetOptions{VersionID: v.VersionID}); err == nil {
+						v.RetainUntil = info.RetainUntil
+					}
+				}
+				if v.Retained(e.Now()) {
+					add(id, key, "error", "versi penyimpanan %s diretensi sampai %s tetapi tidak dirujuk oleh rekaman mana pun: tidak dapat dihapus sebelum tanggal itu; catat sebagai insiden — storage version %s is retained until %s but no record references it: it cannot be deleted before then; record it as an incident",
+						v.VersionID, v.RetainUntil.Format("2006-01-02"), v.VersionID, v.RetainUntil.Format("2006-01-02"))
+					continue
+				}
+				add(id, key, "warning", "storage version %s is not referenced by the record (left by an action that did not commit)", v.VersionID)
 			}
 		}
+	}
+	if opts.Deep {
+		fs, n, err := e.deepCheck(ctx, deep, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Findings, rep.DeepBytes = append(rep.Findings, fs...), n
 	}
 	rep.Pending, _ = e.Pending(ctx)
 	return rep, nil

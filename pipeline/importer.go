@@ -112,7 +112,10 @@ func (e *Engine) Import(ctx context.Context, actor naskah.Actor, a naskah.Agreem
 	a.Audit = naskah.AppendAudit(nil, naskah.AuditEvent{At: now, User: actor.User, Role: actor.Role, Action: ActionImport,
 		To: naskah.StepDone, Detail: detail, Documents: []string{fmt.Sprintf("%s v%d %s", d.Kind, d.Version, d.SHA256)}})
 	if err := e.commit(ctx, &a, ""); err != nil {
-		undo()
+		if cur := e.settle(ctx, a.ID, d, undo); cur != nil {
+			e.retainAfterCommit(ctx, d)
+			return cur, nil
+		}
 		if naskah.ErrorCode(err) == naskah.ECONFLICT {
 			// A concurrent import of the same file won; report it as done.
 			if cur, _, lerr := e.Load(ctx, a.ID); lerr == nil {
@@ -123,12 +126,13 @@ func (e *Engine) Import(ctx context.Context, actor naskah.Actor, a naskah.Agreem
 		}
 		return nil, err
 	}
+	e.retainAfterCommit(ctx, d)
 	e.Logger.Info("imported", "agreement", a.ID, "by", actor.User, "signatures", len(signers))
 	return &a, nil
 }
 
 // storeImported writes the imported bytes as version 1 of the signed text,
-// under retention like every signed original. It is storeVersion without
+// retained after the commit like every signed original. It is storeVersion without
 // the step's media handling, kept separate so the importer does not follow
 // every change of the upload path; undo removes an unretained version.
 func (e *Engine) storeImported(ctx context.Context, a *naskah.Agreement, data []byte, by naskah.Actor) (*naskah.DocumentVersion, func(), error) {
@@ -139,16 +143,13 @@ func (e *Engine) storeImported(ctx context.Context, a *naskah.Agreement, data []
 	var retain *time.Time
 	if e.Config.ArchivePeriod > 0 {
 		t := e.now().Add(e.Config.ArchivePeriod).UTC().Truncate(time.Second)
-		opts.RetainUntil, retain = t, &t
+		retain = &t // applied after the commit, as for every signed text
 	}
 	info, err := e.Store.Put(ctx, key, bytes.NewReader(data), opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store imported %s: %w", a.ID, err)
 	}
 	undo := func() {
-		if retain != nil {
-			return // retained: cannot be removed; fsck reports it as unreferenced
-		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = e.Store.Delete(ctx, key, storage.DeleteOptions{VersionID: info.VersionID})

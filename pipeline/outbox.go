@@ -93,12 +93,46 @@ func (e *Engine) DrainOutbox(ctx context.Context) (int, error) {
 		if err := e.IndexAgreement(ctx, id); err != nil {
 			return n, err
 		}
-		if err := e.Store.Delete(ctx, o.Key, storage.DeleteOptions{VersionID: version}); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
+		if err := e.dropOutboxVersions(ctx, o.Key, version); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// dropOutboxVersions removes the applied version of an outbox entry and
+// every older one. Removing only the applied version would make the one
+// before it current again, to be re-applied on the next pass, forever;
+// versions queued after the pinned one stay for the next pass.
+func (e *Engine) dropOutboxVersions(ctx context.Context, key, applied string) error {
+	vs, err := e.Store.ListVersions(ctx, key)
+	if naskah.ErrorCode(err) == naskah.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	older := false
+	for _, v := range vs { // newest first
+		if v.VersionID == applied {
+			older = true
+		}
+		if !older {
+			continue
+		}
+		if err := e.Store.Delete(ctx, key, storage.DeleteOptions{VersionID: v.VersionID}); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
+			return err
+		}
+	}
+	if !older {
+		// Not listed (removed meanwhile, or a listing without it): remove
+		// it by id as before.
+		if err := e.Store.Delete(ctx, key, storage.DeleteOptions{VersionID: applied}); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
 }
 
 // RunOutbox applies queued updates until ctx ends, retrying with backoff
@@ -145,6 +179,14 @@ func (e *Engine) IndexAgreement(ctx context.Context, id string) error {
 	}
 	if err != nil {
 		return err
+	}
+	// The outbox entry was queued before the commit, so it is still here
+	// if retention after the commit failed: apply it now (retention.go).
+	if _, err := e.ensureRetention(ctx, a); err != nil {
+		if naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+			return err
+		}
+		e.Logger.Error("cannot retain a committed version; run naskah fsck -repair", "agreement", id, "err", err)
 	}
 	docs, err := e.Documents(ctx, a)
 	if err != nil {

@@ -62,14 +62,14 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			reason = fmt.Sprintf("Penandatanganan %s %s", a.Kind.Title(), numberOrID(a))
 		}
 		opts := pdf.SignOptions{Reason: reason, Location: r.Location, Visible: r.Visible, Page: r.Page,
-			TSAURL: e.Config.TSAURL, Timeout: e.Config.SignTimeout, Now: e.Now}
+			TSAURL: e.Config.TSAURL, Timeout: e.Config.SignTimeout, Now: e.Now, Roots: e.signRoots(r.Actor, signer)}
 		if r.Visible {
 			if opts.Page <= 0 {
 				opts.Page = 1
 			}
-			// Side by side along the bottom margin, one box per signer.
-			n := float64(len(signersOf(a, src)))
-			opts.Rect = [4]float64{40 + n*180, 100, 200 + n*180, 160}
+			if opts.Appearance, err = e.signatureAppearance(a, src, r.Actor.User); err != nil {
+				return naskah.Action{}, nil, err
+			}
 		}
 		signed, err := pdf.Sign(ctx, data, signer, opts)
 		if err != nil {
@@ -133,11 +133,11 @@ func (e *Engine) readVersion(ctx context.Context, d *naskah.DocumentVersion) ([]
 	return data, nil
 }
 
-// Download returns a document version's bytes. By default it is a derived
+// Download returns a document version's bytes. A signed text or CTC is the
+// stored original, byte for byte (its signature is what proves it; a marked
+// copy is DownloadCopy). Any other version is by default a derived
 // "uncontrolled copy" stamped with who and when; original=true returns the
-// stored bytes (signed bytes stay byte-identical), for the roles allowed to
-// have them: everyone who may see the agreement gets the original of a
-// signed text, since its signature is what proves it.
+// stored bytes.
 func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, kind naskah.DocumentKind, version int, original bool) ([]byte, *naskah.DocumentVersion, error) {
 	a, err := e.Get(ctx, actor, id)
 	if err != nil {
@@ -156,7 +156,7 @@ func (e *Engine) Download(ctx context.Context, actor naskah.Actor, id string, ki
 	if err != nil {
 		return nil, nil, err
 	}
-	if original || d.MediaType == MediaXLSX {
+	if original || ServesOriginal(d) {
 		return data, d, nil
 	}
 	// pdfcpu rewrites the file: a stamped copy of a signed text is a

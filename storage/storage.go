@@ -11,6 +11,10 @@
 //     must not disappear from view.
 //   - Put on top of a retained latest version: allowed. It adds a version;
 //     the retained one stays, readable by its VersionID.
+//   - Retain on an existing version sets or extends its retention, never
+//     shortens it. Signed texts are written without retention and retained
+//     only once the record that references them has committed, so an action
+//     that fails leaves nothing undeletable behind.
 //
 // ETags: an ETag names the latest version for conditional writes. Local
 // ETags are unique per version; MinIO ETags are content hashes, so two
@@ -69,6 +73,16 @@ type Store interface {
 	// With opts.VersionID it removes that version for good: ENOTFOUND if it
 	// does not exist, ERETAINED if it is retained.
 	Delete(ctx context.Context, key string, opts DeleteOptions) error
+
+	// Retain puts version versionID of key under retention until until
+	// (same mode as PutOptions.RetainUntil; the date is kept to the second,
+	// rounded up: storage.RetainDate). Setting it on an unretained
+	// version or moving it later is allowed, and so is repeating the current
+	// date (idempotent); an earlier date than the current one: ERETAINED,
+	// nothing changes. ENOTFOUND if the version does not exist or is a
+	// delete marker; EINVALID for an empty versionID or a date not in the
+	// future.
+	Retain(ctx context.Context, key, versionID string, until time.Time) error
 
 	// Close releases the store's resources. Calls after Close fail.
 	Close() error

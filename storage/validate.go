@@ -101,3 +101,33 @@ func isToken(s string) bool {
 	}
 	return true
 }
+
+// ValidateRetain checks the arguments of Store.Retain.
+func ValidateRetain(key, versionID string, until, now time.Time) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if versionID == "" {
+		return naskah.Errorf(naskah.EINVALID, "retain %s: no version given; retention is set on one version", key)
+	}
+	if !until.After(now) {
+		return naskah.Errorf(naskah.EINVALID, "retain %s: retention date %s is not in the future", key, until.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ShortenError is the refusal of a Retain that would end retention earlier.
+func ShortenError(key, versionID string, cur, until time.Time) error {
+	return naskah.Errorf(naskah.ERETAINED, "%s version %s is retained until %s; retention cannot be shortened to %s", key, versionID, cur.Format(time.RFC3339), until.Format(time.RFC3339))
+}
+
+// RetainDate is the date Retain keeps: until in UTC, rounded up to the
+// second (S3 headers carry seconds), so a retention is never shorter than
+// asked and repeating a call with the same date is a no-op on every adapter.
+func RetainDate(until time.Time) time.Time {
+	t := until.UTC().Truncate(time.Second)
+	if t.Before(until) {
+		t = t.Add(time.Second)
+	}
+	return t
+}

@@ -440,7 +440,15 @@ func (u *UI) download(c *fiber.Ctx, actor naskah.Actor) error {
 		return u.errorPage(c, http.StatusNotFound, naskah.ErrorMessage(naskah.Errorf(naskah.ENOTFOUND, "no such version")))
 	}
 	kind := naskah.DocumentKind(param(c, "kind"))
-	data, d, err := u.eng.Download(c.UserContext(), actor, param(c, "id"), kind, ver, c.Query("original") == "1")
+	var (
+		data []byte
+		d    *naskah.DocumentVersion
+	)
+	if c.Query("copy") == "1" {
+		data, d, err = u.eng.DownloadCopy(c.UserContext(), actor, param(c, "id"), kind, ver)
+	} else {
+		data, d, err = u.eng.Download(c.UserContext(), actor, param(c, "id"), kind, ver, c.Query("original") == "1")
+	}
 	if err != nil {
 		return u.errorPage(c, statusOf(err), u.userMessage(c, err))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/search"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -206,6 +207,14 @@ func parsePages() map[string]*template.Template {
 		"deref":       func(t *time.Time) time.Time { return *t },
 		"randomID":    func() string { return randomHex(12) },
 		"actionLabel": actionLabel,
+		// copyLink is our own verification page of the agreement a marked
+		// copy names; the URL written in the copy itself is never linked.
+		"copyLink": func(id string) string {
+			if !search.ValidID(id) {
+				return ""
+			}
+			return "/verify/" + id
+		},
 		// Argument bundles for the partial templates.
 		"dl":  func(v *view, l any) map[string]any { return map[string]any{"V": v, "L": l} },
 		"rep": func(v *view, r any) map[string]any { return map[string]any{"V": v, "R": r} },

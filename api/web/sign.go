@@ -141,6 +141,7 @@ type verifyData struct {
 	Report   *pdf.Report // of the stored signed version
 	Upload   *pdf.Report // of the file the visitor uploaded
 	Same     int         // signed version the upload is identical to (0: none)
+	CopyOfV  int         // signed version a marked copy names, when it exists on record (0: none)
 	Uploaded bool
 	NotFound bool
 	Action   string
@@ -247,6 +248,9 @@ func (u *UI) verifyUpload(c *fiber.Ctx) error {
 		for _, doc := range d.A.Documents {
 			if doc.Kind == naskah.DocSigned && doc.SHA256 == h {
 				d.Same = doc.Version
+			}
+			if doc.Kind == naskah.DocSigned && rep.CopyOf != nil && doc.SHA256 == rep.CopyOf.SHA256 {
+				d.CopyOfV = doc.Version
 			}
 		}
 	}

@@ -92,6 +92,7 @@ func (m *Main) Open(ctx context.Context) error {
 	ecfg.ArchivePeriod = time.Duration(c.ArchiveYears) * 365 * 24 * time.Hour
 	ecfg.ExpiryWindow = time.Duration(c.ExpiryWindowDays) * 24 * time.Hour
 	ecfg.TSAURL = c.TSAURL
+	ecfg.SpecimenDir = c.SpecimenDir
 	m.Engine = pipeline.New(m.Store, m.Index, ecfg)
 	m.Engine.Calendar, m.Engine.Logger = cal, m.Logger
 	if c.TrustRoots != "" {

@@ -238,6 +238,11 @@ func TestBackupRestoreMinIO(t *testing.T) {
 	mustRun(t, 0, "restore", "-data", dst.DataDir, "--from", file)
 	compareConfigs(t, src, dst)
 	mustRun(t, 0, "fsck", "-data", dst.DataDir)
+	if out := mustRun(t, 0, "fsck", "-repair", "-deep", "-data", dst.DataDir); !strings.Contains(out, "clean") || strings.Contains(out, "repaired") || !strings.Contains(out, "deep: read") {
+		t.Errorf("fsck -repair -deep on a restored store: want clean with nothing to repair, every byte read\n%s", out)
+	} else {
+		t.Logf("fsck -deep: %s", out)
+	}
 }
 
 // TestImport200 imports 200 rows: 188 good PDFs (2 of them digitally

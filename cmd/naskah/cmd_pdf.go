@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -89,11 +91,11 @@ func runStamp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	kind := fs.String("kind", "", "marks to stamp: draft, final-draft, signing or copy")
 	output := fs.String("o", "", "output file (required)")
 	sop := fs.String("sop", "", "SOP code (draft)")
-	number := fs.String("number", "", "agreement number (draft, signing)")
+	number := fs.String("number", "", "agreement number (draft, signing, copy of a signed file)")
 	version := fs.String("version", "", "document version (draft)")
 	step := fs.String("step", "", "SOP step (draft)")
 	date := fs.String("date", "", "date YYYY-MM-DD (draft; default today)")
-	url := fs.String("url", "", "public verification URL for the QR code (signing)")
+	url := fs.String("url", "", "public verification URL for the QR code (signing; named on a copy of a signed file)")
 	who := fs.String("who", "", "who downloads the copy (copy)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -123,7 +125,13 @@ func runStamp(ctx context.Context, args []string, out, errOut io.Writer) error {
 	case "signing":
 		res, err = pdf.StampForSigning(ctx, data, pdf.SigningMarks{VerifyURL: *url, AgreementNumber: *number})
 	case "copy":
-		res, err = pdf.StampUncontrolledCopy(ctx, data, pdf.CopyMarks{Who: *who, When: time.Now()})
+		marks := pdf.CopyMarks{Who: *who, When: time.Now()}
+		// A copy of a signed file names it, so verify recognises the copy.
+		if rep, verr := pdf.Verify(ctx, data, pdf.VerifyOptions{}); verr == nil && len(rep.Signatures) > 0 {
+			sum := sha256.Sum256(data)
+			marks.Of = &pdf.CopyOf{Number: *number, Version: 1, SHA256: hex.EncodeToString(sum[:]), VerifyURL: *url}
+		}
+		res, err = pdf.StampUncontrolledCopy(ctx, data, marks)
 	default:
 		return usageError("--kind %q: want draft, final-draft, signing or copy", *kind)
 	}
@@ -143,9 +151,12 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	contact := fs.String("contact", "", "signer's contact information")
 	page := fs.Int("page", 0, "page of the visible signature (default: last)")
 	rect := fs.String("rect", "", "visible signature box in points: llx,lly,urx,ury (omit for an invisible signature)")
+	box := fs.String("box", "", "draw the signature box (certificate holder, WIB time, QR code of this verification URL), placed after the file's earlier signatures")
+	specimen := fs.String("specimen", "", "signature or seal image (PNG/JPEG, at most 1 MB) for --box")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
+	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -154,6 +165,15 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("usage: naskah sign --keystore FILE.p12 [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
+	if *rootsFile != "" {
+		pemData, err := os.ReadFile(*rootsFile)
+		if err != nil {
+			return naskah.WrapError(naskah.EINVALID, err, "cannot read the trust roots %s: check the path", *rootsFile)
+		}
+		if opts.Roots, err = pdf.LoadRoots(pemData); err != nil {
+			return err
+		}
+	}
 	if *rect != "" {
 		r, err := parseRect(*rect)
 		if err != nil {
@@ -164,6 +184,12 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	data, err := readInput(pos[0])
 	if err != nil {
 		return err
+	}
+	if *box != "" {
+		if opts.Appearance, err = boxAppearance(ctx, data, *box, *specimen); err != nil {
+			return err
+		}
+		opts.Visible = true
 	}
 	p12, err := os.ReadFile(*keystore)
 	if err != nil {
@@ -184,8 +210,27 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := writeOutput(*output, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "signed by %s: %s\n", signer.Name, *output)
+	fmt.Fprintf(out, "signed by %s: %s\n", signer.Certificate.Subject.CommonName, *output)
 	return nil
+}
+
+// boxAppearance is the signature box of `sign --box`: its place follows
+// the signatures already in the file, as the engine's does.
+func boxAppearance(ctx context.Context, data []byte, url, specimen string) (*pdf.Appearance, error) {
+	info, err := pdf.Inspect(ctx, data, pdf.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	a := &pdf.Appearance{Index: info.Signatures, QRURL: url}
+	if specimen != "" {
+		if a.Specimen, err = os.ReadFile(specimen); err != nil {
+			return nil, naskah.WrapError(naskah.EINVALID, err, "cannot read the specimen %s: check the path", specimen)
+		}
+		if err := pdf.CheckSpecimen(a.Specimen); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // passphrase reads the keystore passphrase from the environment or, on a
@@ -280,7 +325,15 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 	if !rep.Valid {
 		verdict = "NOT VALID"
 	}
+	if rep.CopyOf != nil {
+		verdict = "NOT VALID: an UNCONTROLLED COPY, not the signed original"
+	}
 	fmt.Fprintf(w, "%s (%d bytes): %s\n", name, rep.Size, verdict)
+	if c := rep.CopyOf; c != nil {
+		fmt.Fprintf(w, "  copy of:      signed document No. %s (agreement %s), signed version v%d\n", orDash(c.Number), orDash(c.AgreementID), c.Version)
+		fmt.Fprintf(w, "  original:     SHA-256 %s\n", c.SHA256)
+		fmt.Fprintf(w, "  verify at:    %s (as stated in the copy; check it is your organisation's site)\n", orDash(c.VerifyURL))
+	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  ! %s\n", p)
 	}
@@ -291,7 +344,17 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 		return "NO"
 	}
 	for i, s := range rep.Signatures {
+		// The signer is the certificate's holder; /Name is only a claim.
 		fmt.Fprintf(w, "\nSignature %d: %s\n", i+1, orDash(s.SignerName))
+		if s.SignerOrganization != "" {
+			fmt.Fprintf(w, "  organisation: %s\n", s.SignerOrganization)
+		}
+		if s.SignerSerialNumber != "" {
+			fmt.Fprintf(w, "  NIK/serial:   %s\n", s.SignerSerialNumber)
+		}
+		if s.ClaimedName != "" {
+			fmt.Fprintf(w, "  claimed name: %s (written by the signer, not checked)\n", s.ClaimedName)
+		}
 		if s.Certificate != nil {
 			fmt.Fprintf(w, "  certificate:  %s\n  issued by:    %s\n  valid:        %s to %s\n", s.Certificate.Subject, s.Certificate.Issuer,
 				s.Certificate.NotBefore.Format(time.DateOnly), s.Certificate.NotAfter.Format(time.DateOnly))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,12 +62,18 @@ func TestPDFCommands(t *testing.T) {
 		{"draft", []string{"stamp", "--kind", "final-draft", "--sop", "SOP-KS-01", "--number", "HK.01/1/2026", "--version", "2", "--step", "Perumusan", "-o", filepath.Join(dir, "draft.pdf"), in}, 0, ""},
 		{"stamp signing", []string{"stamp", in, "--kind", "signing", "--url", "https://naskah.pom.go.id/v/1", "--number", "HK.01/1/2026", "-o", stamped}, 0, ""},
 		{"sign", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--reason", "Persetujuan", "--location", "Jakarta", "--rect", "340,80,540,130", "-o", signed, stamped}, 0, "signed by"},
+		{"sign other roots", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--roots", filepath.Join("testdata", "none.pem"), "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"verify", []string{"verify", signed, "--roots", ca}, 0, "VALID"},
+		{"verify names", []string{"verify", signed, "--roots", ca}, 0, "claimed name:"},
+		{"sign box", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--box", "https://naskah.pom.go.id/verify/1", "-o", filepath.Join(dir, "boxed.pdf"), signed}, 0, "signed by"},
+		{"verify box", []string{"verify", filepath.Join(dir, "boxed.pdf"), "--roots", ca}, 0, "VALID"},
+		{"sign box bad specimen", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--box", "https://naskah.pom.go.id/verify/1", "--specimen", ca, "-o", filepath.Join(dir, "x.pdf"), signed}, 1, ""},
 		{"verify json", []string{"verify", "--json", "--roots", ca, signed}, 0, `"valid": true`},
 		{"verify unsigned", []string{"verify", "--roots", ca, stamped}, 1, "NOT VALID"},
 		{"verify other roots", []string{"verify", "--roots", filepath.Join("testdata", "none.pem"), signed}, 1, ""},
-		{"copy", []string{"stamp", "--kind", "copy", "--who", "Siti", "-o", filepath.Join(dir, "copy.pdf"), signed}, 0, ""},
-		{"verify copy", []string{"verify", "--roots", ca, filepath.Join(dir, "copy.pdf")}, 1, "NOT VALID"},
+		{"copy", []string{"stamp", "--kind", "copy", "--who", "Siti", "--number", "HK.01/1/2026", "--url", "https://naskah.pom.go.id/v/1", "-o", filepath.Join(dir, "copy.pdf"), signed}, 0, ""},
+		{"verify copy", []string{"verify", "--roots", ca, filepath.Join(dir, "copy.pdf")}, 1, "UNCONTROLLED COPY"},
+		{"verify copy names the original", []string{"verify", "--roots", ca, filepath.Join(dir, "copy.pdf")}, 1, "copy of:      signed document No. HK.01/1/2026"},
 		{"usage: no file", []string{"verify", "--roots", ca}, 2, ""},
 		{"usage: no roots", []string{"verify", signed}, 2, ""},
 		{"usage: bad kind", []string{"stamp", "--kind", "x", "-o", "x.pdf", in}, 2, ""},
@@ -76,10 +83,11 @@ func TestPDFCommands(t *testing.T) {
 	t.Setenv("NASKAH_TRUST_ROOTS", "")
 	for _, tt := range steps {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "verify other roots" {
+			if tt.name == "verify other roots" || tt.name == "sign other roots" {
+				idx := slices.Index(tt.args, filepath.Join("testdata", "none.pem"))
 				other := filepath.Join(t.TempDir(), "other.pem")
 				os.WriteFile(other, pdftest.MustPKI(t).CAPEM(), 0o644)
-				tt.args[2] = other
+				tt.args[idx] = other
 			}
 			code, out, errOut := runPDF(t, tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.want) {

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/bpom/naskah/pipeline"
 )
 
 // configFlags parses the common -config flag and loads the configuration.
@@ -60,18 +63,41 @@ func serveCommand() namedCommand {
 
 func fsckCommand() namedCommand {
 	return namedCommand{"fsck", command{
-		summary: "check every record against storage (exit 1 when a problem is found)",
+		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			m, err := openMain(ctx, "fsck", args, out, errOut)
+			var repair, deep bool
+			cfg, _, err := configFlags("fsck", args, errOut, func(fs *flag.FlagSet) {
+				fs.BoolVar(&repair, "repair", false, "apply the retention that committed signed texts and CTCs lack")
+				fs.BoolVar(&deep, "deep", false, "read every referenced version in full and check its SHA-256 (finds bit rot)")
+			})
 			if err != nil {
 				return err
 			}
+			m := &Main{Config: cfg, Out: out}
 			defer m.Close()
-			rep, err := m.Engine.Fsck(ctx)
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
+			opts := pipeline.FsckOptions{Repair: repair, Deep: deep}
+			var bar *progressbar.ProgressBar
+			if deep {
+				opts.Progress = func(done, total int) {
+					if bar == nil {
+						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(errOut), progressbar.OptionSetDescription("fsck -deep"))
+					}
+					_ = bar.Set(done)
+				}
+			}
+			start := time.Now()
+			rep, err := m.Engine.FsckWith(ctx, opts)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "%d agreements, %d document versions, %d index updates pending\n", rep.Agreements, rep.Versions, rep.Pending)
+			if deep {
+				secs := time.Since(start).Seconds()
+				fmt.Fprintf(out, "deep: read %.1f MB in %.1f s (%.1f MB/s)\n", float64(rep.DeepBytes)/1e6, secs, float64(rep.DeepBytes)/1e6/max(secs, 1e-9))
+			}
 			for _, f := range rep.Findings {
 				fmt.Fprintf(out, "%-7s %s %s: %s\n", f.Severity, f.AgreementID, f.Key, f.Problem)
 			}

@@ -44,6 +44,7 @@ type Config struct {
 	CalendarFile     string   `yaml:"calendar_file"`      // extra/override holiday data (same JSON shape as the shipped file)
 	ExtraDays        []string `yaml:"extra_days"`         // "YYYY-MM-DD name" non-working days
 	UsersFile        string   `yaml:"users_file"`         // YAML list of users; empty = demo users on a fresh data dir
+	SpecimenDir      string   `yaml:"specimen_dir"`       // <username>.png or .jpg: an official's signature or seal in the visible signature box
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
 	LogLevel         string   `yaml:"log_level"`
@@ -174,6 +175,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 		c.ExtraDays = strings.Split(v, ",")
 	}
 	str("NASKAH_USERS_FILE", &c.UsersFile)
+	str("NASKAH_SPECIMEN_DIR", &c.SpecimenDir)
 	boolean("NASKAH_DEMO", &c.Demo)
 	str("NASKAH_SESSION_SECRET", &c.SessionSecret)
 	str("NASKAH_LOG_LEVEL", &c.LogLevel)

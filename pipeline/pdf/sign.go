@@ -73,6 +73,18 @@ type SignOptions struct {
 	Timeout                       time.Duration
 	Now                           func() time.Time
 	EmbedRevocation               bool
+	// Roots are the trust anchors the signer's certificate must chain to:
+	// a certificate that does not is refused before anything is signed,
+	// and the signed file must verify against them before it is returned.
+	// Nil skips the chain check (tools signing for another party's trust
+	// list); the pipeline always passes its roots.
+	Roots *x509.CertPool
+	// Digest is the CMS digest: crypto.SHA256, SHA384 or SHA512. Zero
+	// picks one matching the key (signingDigest).
+	Digest crypto.Hash
+	// Appearance is the box of a visible signature; nil = pdfsign's one
+	// line of text in Rect.
+	Appearance *Appearance
 }
 
 // DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
@@ -96,6 +108,24 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	if err := checkValidity(s.Certificate, signingTime); err != nil {
 		return nil, err
 	}
+	if err := certPurpose(s.Certificate); err != nil {
+		return nil, naskah.WrapError(naskah.EFORBIDDEN, err, "%v", err)
+	}
+	digest, err := signingDigest(s.Certificate.PublicKey, opts.Digest)
+	if err != nil {
+		return nil, naskah.WrapError(naskah.EINVALID, err, "%v", err)
+	}
+	chain, err := signChain(s, opts.Roots, signingTime)
+	if err != nil {
+		return nil, err
+	}
+	if err := certAlgorithms(chain); err != nil {
+		return nil, naskah.WrapError(naskah.EFORBIDDEN, err, "%v", err)
+	}
+	before, err := verifyBefore(ctx, data, opts.Roots, now)
+	if err != nil {
+		return nil, err
+	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSignTimeout
@@ -103,8 +133,11 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	sd := signData(ctx, s, opts, signingTime)
-	if opts.Visible && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
+	sd := signData(ctx, s, opts, signingTime, chain, digest)
+	if err := applyAppearance(ctx, &sd, data, s, opts, signingTime); err != nil {
+		return nil, err
+	}
+	if opts.Visible && opts.Appearance == nil && (opts.Rect[2]-opts.Rect[0] < 1 || opts.Rect[3]-opts.Rect[1] < 1) {
 		return nil, naskah.Errorf(naskah.EINVALID, "the visible signature box %v is empty: give lower-left and upper-right corners in points", opts.Rect)
 	}
 
@@ -120,7 +153,16 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 		var out []byte
 		err := recovered("sign", func() error {
 			var err error
-			out, err = signBytes(data, sd)
+			out, err = signBytes(data, sd, defaultTSAAllowance)
+			var re *roomError
+			if errors.As(err, &re) && sd.TSA.URL != "" {
+				// A TSA token larger than its allowance: sign afresh
+				// (a new pdfsign context, a new token) with room for it.
+				out, err = signBytes(data, sd, defaultTSAAllowance+re.need-re.room/2+2048)
+			}
+			if errors.As(err, &re) {
+				err = errRoom(re.Error())
+			}
 			return err
 		})
 		done <- result{out, err}
@@ -129,6 +171,9 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	case r := <-done:
 		if r.err != nil {
 			return nil, signError(ctx, r.err, opts.TSAURL)
+		}
+		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now); err != nil {
+			return nil, err
 		}
 		return r.out, nil
 	case <-ctx.Done():
@@ -140,7 +185,9 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 }
 
 // signBytes is the pdfsign call itself, on bytes in memory.
-func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
+// A signature that outgrows the room signRoom made is a *roomError: the
+// file pdfsign made by retrying is never used.
+func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) {
 	rd := bytes.NewReader(data)
 	rdr, err := pdfreader.NewReader(rd, int64(len(data)))
 	if err != nil {
@@ -155,6 +202,9 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 			sd.Appearance.Page = uint32(max(1, rdr.NumPage()))
 		}
 	}
+	if err := checkForm(rdr); err != nil {
+		return nil, err
+	}
 	if sd.RevocationFunction != nil {
 		// Fetched before pdfsign copies the file, so that signGrowth counts
 		// the responses; pdfsign then only sizes what is in RevocationData
@@ -163,22 +213,32 @@ func signBytes(data []byte, sd sign.SignData) ([]byte, error) {
 			return nil, fmt.Errorf("failed to fetch revocation data: %w", err)
 		}
 	}
+	room, err := signRoom(&sd, data, tsaAllowance)
+	if err != nil {
+		return nil, err
+	}
 	var out lastWrite
-	in := &signInput{Reader: rd, capacity: signGrowth(sd), pad: signPad(len(data), rdr)}
+	in := &signInput{Reader: rd, capacity: signGrowth(room, sd), pad: signPad(len(data), rdr)}
 	if err := sign.Sign(in, &out, rdr, int64(len(data)), sd); err != nil {
 		return nil, err
 	}
 	if out.p == nil {
 		return nil, naskah.Errorf(naskah.EINTERNAL, "the signer produced no output")
 	}
+	if out.n != 1 {
+		// pdfsign wrote twice: its retry ran. The last write holds the
+		// retried signature, whose size tells the room needed.
+		return nil, &roomError{room: room, need: lastSignatureSize(out.p)}
+	}
 	// pdfsign finds its /Contents placeholder (a run of "0") by searching
 	// the whole file, so a shorter placeholder than the zero padding left
-	// in an earlier signature — one made with a timestamp, whose room for
-	// the token is mostly unused, followed by one without — lands in that
-	// earlier signature and destroys it (TestSignAfterTimestamped). Never
-	// hand such a file back.
+	// in an earlier signature lands in that earlier signature and destroys
+	// it. signRoom sizes past every zero run; this stays as the guard.
 	if !bytes.HasPrefix(out.p, data) {
 		return nil, naskah.Errorf(naskah.EUNAVAILABLE, "this PDF's earlier signature was made with a timestamp and this one without: signing would damage it; sign with the timestamp authority configured")
+	}
+	if err := checkRoom(out.p, len(data), room); err != nil {
+		return nil, err
 	}
 	return out.p, nil
 }
@@ -303,37 +363,15 @@ func whitespace(n int) []byte {
 }
 
 // signGrowth is a safe upper bound of what pdfsign appends to the file:
-// the /Contents placeholder (hex, twice the bytes it reserves for the
-// signature, certificates, revocation data and timestamp: we count each
-// certificate and response in full plus pdfsign's fixed allowances) and
-// the new objects, xref and trailer (about 4 KB for an invisible
-// signature; a visible one adds its appearance and rewrites its page
-// dictionary).
+// the /Contents room (hex digits, signRoom) and the new objects, xref and
+// trailer (about 4 KB for an invisible signature; a visible one adds its
+// appearance and rewrites its page dictionary).
 // Overestimating costs only the unused capacity; underestimating lets the
 // buffer double as before.
-func signGrowth(sd sign.SignData) int {
-	n := 512 + 512 + 2*sd.DigestAlgorithm.Size() + 64 // pdfsign's base, key and digest allowances, and ASN.1 framing
-	if sd.Certificate != nil {
-		n += len(sd.Certificate.Raw) + len(sd.Certificate.RawIssuer) + 64
-	}
-	for _, chain := range sd.CertificateChains {
-		for _, c := range chain {
-			n += len(c.Raw) + 64
-		}
-	}
-	for _, r := range sd.RevocationData.CRL {
-		n += len(r.FullBytes)
-	}
-	for _, r := range sd.RevocationData.OCSP {
-		n += len(r.FullBytes)
-	}
-	if sd.TSA.URL != "" {
-		n += 9000
-	}
-	n = 2 * n // hex
-	n += 8 << 10
+func signGrowth(room int, sd sign.SignData) int {
+	n := room + 8<<10
 	if sd.Appearance.Visible {
-		n += 16 << 10
+		n += 16<<10 + 2*len(sd.Appearance.Image) // the box image, re-deflated as RGB and alpha
 	}
 	return n
 }
@@ -343,25 +381,31 @@ func signGrowth(sd sign.SignData) int {
 // call and drops the buffer, so keeping the slice saves a copy of the file
 // (signing must stay under 4× the file size). It keeps the last write, not
 // all: when the signature outgrows its placeholder pdfsign signs again and
-// writes the complete file twice.
-type lastWrite struct{ p []byte }
+// writes the complete file twice; n counts the writes so that Sign can
+// refuse such a file.
+type lastWrite struct {
+	p []byte
+	n int
+}
 
 func (w *lastWrite) Write(p []byte) (int, error) {
 	w.p = p
+	w.n++
 	return len(p), nil
 }
 
 // signData maps our options onto pdfsign's.
-func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time) sign.SignData {
+func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time, chain []*x509.Certificate, digest crypto.Hash) sign.SignData {
+	// /Name is only a claim (Verify names the certificate's holder), but
+	// one that must not contradict the certificate.
 	name := strings.TrimSpace(s.Name)
-	if name == "" {
-		name = s.Certificate.Subject.CommonName
+	if cn := s.Certificate.Subject.CommonName; !strings.Contains(foldName(name), foldName(cn)) {
+		name = cn
 	}
 	if t := strings.TrimSpace(s.Title); t != "" {
 		// The visible appearance shows only /Name: the title goes with it.
 		name += ", " + t
 	}
-	chain := append([]*x509.Certificate{s.Certificate}, s.Chain...)
 	sd := sign.SignData{
 		Signature: sign.SignDataSignature{
 			CertType: sign.ApprovalSignature,
@@ -374,7 +418,7 @@ func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time) si
 			},
 		},
 		Signer:            s.Key,
-		DigestAlgorithm:   crypto.SHA256,
+		DigestAlgorithm:   digest,
 		Certificate:       s.Certificate,
 		CertificateChains: [][]*x509.Certificate{chain},
 		TSA:               sign.TSA{URL: opts.TSAURL},

@@ -42,10 +42,12 @@ type SigningMarks struct {
 	AgreementNumber string
 }
 
-// CopyMarks are the marks of a downloaded copy: who downloaded it and when.
+// CopyMarks are the marks of a downloaded copy: who downloaded it and when,
+// and for a copy of a signed text, which signed original it copies (copy.go).
 type CopyMarks struct {
 	Who  string
 	When time.Time
+	Of   *CopyOf // nil for drafts
 }
 
 // wib is Western Indonesia Time, fixed so stamps do not depend on the
@@ -142,11 +144,18 @@ func StampUncontrolledCopy(ctx context.Context, data []byte, m CopyMarks) ([]byt
 		when = time.Now()
 	}
 	text := UncontrolledCopyText + "\nDiunduh oleh " + who + ", " + tanggal(when) + " " + when.In(wib).Format("15:04") + " WIB"
+	var props map[string]string
+	if m.Of != nil {
+		if !isHex64(m.Of.SHA256) {
+			return nil, naskah.Errorf(naskah.EINVALID, "the copy of a signed text needs the original's SHA-256 (64 lowercase hex digits), got %q", m.Of.SHA256)
+		}
+		text, props = copyFace(m.Of, who, when), copyInfoProps(m.Of)
+	}
 	marks := []markSpec{
 		{text: text, desc: fmt.Sprintf("fontname:%s, points:%d, position:tc, offset:0 -%d, scalefactor:1 abs, rotation:0, fillcolor:%s, opacity:1, aligntext:c",
 			markFontBold, headerPoints, edgeOffset-6, copyColor)},
 	}
-	return stamp(ctx, data, marks)
+	return stamp(ctx, data, marks, props)
 }
 
 // markSpec is one pdfcpu stamp: text (or a PNG image) and its pdfcpu
@@ -160,8 +169,9 @@ type markSpec struct {
 }
 
 // stamp applies marks on top of every page in one pdfcpu read and write:
-// reading dominates the cost, so all marks share it.
-func stamp(ctx context.Context, data []byte, marks []markSpec) ([]byte, error) {
+// reading dominates the cost, so all marks share it. info entries, if any,
+// go into the Info dictionary (a copy's marker).
+func stamp(ctx context.Context, data []byte, marks []markSpec, info ...map[string]string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
@@ -195,6 +205,11 @@ func stamp(ctx context.Context, data []byte, marks []markSpec) ([]byte, error) {
 			}
 			if err := pdfcpu.AddWatermarks(pc, nil, wm); err != nil {
 				return pdfcpuError(fmt.Errorf("add stamp: %w", err))
+			}
+		}
+		for _, props := range info {
+			if err := setInfo(pc, props); err != nil {
+				return naskah.WrapError(naskah.EINTERNAL, err, "the copy marker could not be written")
 			}
 		}
 		if err := api.WriteContext(pc, &out); err != nil {

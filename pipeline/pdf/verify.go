@@ -39,25 +39,36 @@ type Report struct {
 	Size       int64             `json:"size"`
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
+	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
 }
 
 // SignatureReport is the verdict on one signature, in file order.
 type SignatureReport struct {
-	SignerName      string            `json:"signerName"`
-	Reason          string            `json:"reason,omitempty"`
-	Location        string            `json:"location,omitempty"`
-	ContactInfo     string            `json:"contactInfo,omitempty"`
-	SigningTime     time.Time         `json:"signingTime"` // claimed by the signer (/M); Timestamp.Time is the trusted one
-	Certificate     *x509.Certificate `json:"-"`
-	Trusted         bool              `json:"trusted"`             // chain to VerifyOptions.Roots at the verification time
-	TrustList       string            `json:"trustList,omitempty"` // "bpom" (Roots) or "partner" (PartnerRoots) when trusted
-	DigestIntact    bool              `json:"digestIntact"`        // the signed bytes are unchanged and the signature checks
-	CoversWholeFile bool              `json:"coversWholeFile"`
-	ByteRange       []int64           `json:"byteRange"`
-	AppendedBytes   int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
-	Timestamp       *TimestampReport  `json:"timestamp,omitempty"`
-	Revocation      string            `json:"revocation"`
-	Problems        []string          `json:"problems,omitempty"`
+	// SignerName is the holder of the signing certificate (its CN), the
+	// only name a report may show as the signer. SignerOrganization and
+	// SignerSerialNumber (the NIK, when the subject carries one) and
+	// SignerTitle come from the certificate too. ClaimedName is the
+	// signature dictionary's /Name, written by whoever signed: shown only
+	// as claimed, and a problem when it does not name the holder.
+	SignerName         string            `json:"signerName"`
+	SignerOrganization string            `json:"signerOrganization,omitempty"`
+	SignerSerialNumber string            `json:"signerSerialNumber,omitempty"`
+	SignerTitle        string            `json:"signerTitle,omitempty"`
+	ClaimedName        string            `json:"claimedName,omitempty"`
+	Reason             string            `json:"reason,omitempty"`
+	Location           string            `json:"location,omitempty"`
+	ContactInfo        string            `json:"contactInfo,omitempty"`
+	SigningTime        time.Time         `json:"signingTime"` // claimed by the signer (/M); Timestamp.Time is the trusted one
+	Certificate        *x509.Certificate `json:"-"`
+	Trusted            bool              `json:"trusted"`             // chain to VerifyOptions.Roots at the verification time
+	TrustList          string            `json:"trustList,omitempty"` // "bpom" (Roots) or "partner" (PartnerRoots) when trusted
+	DigestIntact       bool              `json:"digestIntact"`        // the signed bytes are unchanged and the signature checks
+	CoversWholeFile    bool              `json:"coversWholeFile"`
+	ByteRange          []int64           `json:"byteRange"`
+	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
+	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
+	Revocation         string            `json:"revocation"`
+	Problems           []string          `json:"problems,omitempty"`
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
@@ -117,20 +128,28 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	var fields []pdfreader.Value
+	var sigs signatureSet
+	var rdr *pdfreader.Reader
 	err := recovered("verify: read", func() error {
-		rdr, err := pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
+		var err error
+		rdr, err = pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return naskah.WrapError(naskah.EINVALID, err, "the PDF is damaged and cannot be read: ask the sender for the original file")
 		}
-		fields = signatureFields(rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields"), 0, nil)
+		sigs.addFields(rdr)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-
 	rep := &Report{Size: int64(len(data)), Signatures: []SignatureReport{}}
+	// Signatures outside /Fields are found through the pages; a page tree
+	// that cannot be read makes the document invalid, not unreadable.
+	if err := recovered("verify: pages", func() error { sigs.addAnnots(rdr); return nil }); err != nil {
+		rep.Problems = append(rep.Problems, "the page tree is damaged: signatures on the pages cannot all be found")
+	}
+	fields := sigs.vals
+
 	for i, v := range fields {
 		if err := ctx.Err(); err != nil {
 			return nil, canceled(err)
@@ -146,7 +165,12 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	}
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
+	damaged := len(rep.Problems) > 0
 	rep.verdict()
+	if damaged {
+		rep.Valid = false
+	}
+	rep.noteCopy(data)
 	return rep, nil
 }
 
@@ -213,7 +237,7 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 // verifySignature checks one signature dictionary.
 func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
 	sr := SignatureReport{
-		SignerName:  v.Key("Name").Text(),
+		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
 		Location:    v.Key("Location").Text(),
 		ContactInfo: v.Key("ContactInfo").Text(),
@@ -260,8 +284,13 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 		problem("the signer's certificate is not in the signature")
 		return sr
 	}
-	if sr.SignerName == "" {
-		sr.SignerName = sr.Certificate.Subject.CommonName
+	certificateHolder(&sr, sr.Certificate, problem)
+	si := p7.Signers[0]
+	if weakCMSAlgorithm(si.DigestAlgorithm.Algorithm) || weakCMSAlgorithm(si.DigestEncryptionAlgorithm.Algorithm) {
+		problem("the signature uses MD5 or SHA-1 (%v, %v), which are no longer secure", si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm)
+	}
+	if err := certPurpose(sr.Certificate); err != nil {
+		problem("%v", err)
 	}
 	// The signed bytes are the file without the /Contents hex string.
 	p7.Content = make([]byte, 0, br[1]+br[3])
@@ -301,8 +330,37 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 	} else {
 		sr.Trusted = true
 	}
+	links := chain
+	if links == nil {
+		links = []*x509.Certificate{sr.Certificate}
+	}
+	if err := certAlgorithms(links); err != nil {
+		sr.Trusted = false
+		problem("%v", err)
+	}
 	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, problem)
 	return sr
+}
+
+// certificateHolder fills the signer's name from the certificate and flags
+// a /Name that names someone else (case and spacing aside).
+func certificateHolder(sr *SignatureReport, c *x509.Certificate, problem func(string, ...any)) {
+	sr.SignerName = c.Subject.CommonName
+	sr.SignerOrganization = strings.Join(c.Subject.Organization, ", ")
+	sr.SignerSerialNumber = c.Subject.SerialNumber
+	for _, n := range c.Subject.Names {
+		if n.Type.Equal(oidTitle) {
+			sr.SignerTitle, _ = n.Value.(string)
+		}
+	}
+	if sr.ClaimedName != "" && !strings.Contains(foldName(sr.ClaimedName), foldName(sr.SignerName)) {
+		problem("the signature claims to be by %q but its certificate belongs to %q", sr.ClaimedName, sr.SignerName)
+	}
+}
+
+// foldName lower-cases s and collapses its white space.
+func foldName(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
 // byteRange reads and checks /ByteRange: two ranges, the first from the

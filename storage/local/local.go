@@ -26,6 +26,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -478,6 +479,86 @@ func (s *Store) Delete(ctx context.Context, key string, opts storage.DeleteOptio
 		s.index[key] = rest
 	}
 	s.mu.Unlock()
+	return nil
+}
+
+// Retain implements storage.Store. The version's record is rewritten with
+// the new date (write to tmp, rename over, fsync the directory), so a crash
+// leaves either the old or the new record, never a torn one.
+func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Time) error {
+	if err := storage.ValidateRetain(key, versionID, until, s.now()); err != nil {
+		return err
+	}
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.mu.RLock()
+	err := s.checkOpen()
+	vs := s.index[key]
+	s.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	i := sort.Search(len(vs), func(i int) bool { return vs[i].VersionID >= versionID })
+	if i == len(vs) || vs[i].VersionID != versionID || vs[i].DeleteMarker {
+		return naskah.Errorf(naskah.ENOTFOUND, "%s has no version %s", key, versionID)
+	}
+	until = storage.RetainDate(until)
+	old := vs[i]
+	switch {
+	case until.Equal(old.RetainUntil):
+		return nil
+	case until.Before(old.RetainUntil):
+		return storage.ShortenError(key, versionID, old.RetainUntil, until)
+	}
+	m := *old
+	m.RetainUntil = until
+	if err := s.writeMeta(&m); err != nil {
+		return err
+	}
+	os.Chmod(s.dataPath(key, versionID), 0o440) // a hint to humans; Delete enforces retention
+	s.mu.Lock()
+	nvs := slices.Clone(s.index[key])
+	for j := range nvs {
+		if nvs[j].VersionID == versionID {
+			nvs[j] = &m
+		}
+	}
+	s.index[key] = nvs
+	s.mu.Unlock()
+	return nil
+}
+
+// writeMeta replaces the record of an existing version atomically.
+// Callers hold commitMu.
+func (s *Store) writeMeta(m *meta) error {
+	fail := func(err error) error {
+		return naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot update %s version %s; check free space and permissions of %s", m.Key, m.VersionID, s.dir)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fail(err)
+	}
+	mt, err := os.CreateTemp(s.tmpDir(), "meta-*")
+	if err != nil {
+		return fail(err)
+	}
+	_, err = mt.Write(b)
+	if err == nil {
+		err = mt.Sync()
+	}
+	if cerr := mt.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(mt.Name(), s.metaPath(m.Key, m.VersionID))
+	}
+	if err == nil {
+		err = syncDir(s.keyDir(m.Key))
+	}
+	if err != nil {
+		os.Remove(mt.Name())
+		return fail(err)
+	}
 	return nil
 }
 

@@ -185,3 +185,25 @@ func TestKilledWriter(t *testing.T) {
 		t.Fatalf("got temp files %v after reopen, want none", tmps)
 	}
 }
+
+// TestRetainSurvivesReopen: retention set after the Put is on disk, not
+// only in memory.
+func TestRetainSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := storagetest.MustPut(t, s, "k", []byte("signed"), storage.PutOptions{})
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := s.Retain(context.Background(), "k", v.VersionID, until); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = MustOpen(t, dir)
+	info, err := s.Stat(context.Background(), "k", storage.GetOptions{VersionID: v.VersionID})
+	if err != nil || !info.RetainUntil.Equal(until) {
+		t.Fatalf("after reopen: retain until %v (%v), want %v", info.RetainUntil, err, until)
+	}
+	storagetest.MustCode(t, s.Delete(context.Background(), "k", storage.DeleteOptions{VersionID: v.VersionID}), naskah.ERETAINED)
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Conditional", testConditional},
 		{"ConcurrentCounter", testConcurrentCounter},
 		{"Retention", testRetention},
+		{"RetainLater", testRetainLater},
 		{"BadKeys", testBadKeys},
 		{"NotFound", testNotFound},
 		{"Presign", testPresign},
@@ -464,6 +465,84 @@ func testRetention(t *testing.T, s storage.Store) {
 
 	_, err := Put(s, "r/past", data, storage.PutOptions{RetainUntil: time.Now().Add(-time.Hour)})
 	MustCode(t, err, naskah.EINVALID)
+}
+
+// testRetainLater: retention set on an existing version (after the record
+// that references it committed) behaves like retention given at Put, can be
+// extended but never shortened, and needs a real version.
+func testRetainLater(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	key := "agreements/r2/documents/signed.pdf"
+	data := []byte("%PDF signed later")
+	v := MustPut(t, s, key, data, storage.PutOptions{})
+	if info := mustStat(t, s, key, v.VersionID); !info.RetainUntil.IsZero() {
+		t.Fatalf("a version put without retention says retained until %v", info.RetainUntil)
+	}
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := s.Retain(ctx, key, v.VersionID, until); err != nil {
+		t.Fatalf("retain: %v", err)
+	}
+	if info := mustStat(t, s, key, v.VersionID); !info.RetainUntil.Equal(until) || !info.Retained(time.Now()) {
+		t.Fatalf("after retain: got retain until %v, want %v", info.RetainUntil, until)
+	}
+	MustCode(t, s.Delete(ctx, key, storage.DeleteOptions{VersionID: v.VersionID}), naskah.ERETAINED)
+	MustCode(t, s.Delete(ctx, key, storage.DeleteOptions{}), naskah.ERETAINED)
+
+	// Repeating the same date is a no-op; a later one extends; an earlier
+	// one is refused and changes nothing.
+	if err := s.Retain(ctx, key, v.VersionID, until); err != nil {
+		t.Fatalf("retain again with the same date: %v", err)
+	}
+	later := until.Add(time.Hour)
+	if err := s.Retain(ctx, key, v.VersionID, later); err != nil {
+		t.Fatalf("extend: %v", err)
+	}
+	MustCode(t, s.Retain(ctx, key, v.VersionID, until), naskah.ERETAINED)
+	if info := mustStat(t, s, key, v.VersionID); !info.RetainUntil.Equal(later) {
+		t.Fatalf("after a refused shortening: got retain until %v, want %v", info.RetainUntil, later)
+	}
+	// A sub-second date is kept rounded up, never shorter.
+	odd := later.Add(time.Hour + 300*time.Millisecond)
+	if err := s.Retain(ctx, key, v.VersionID, odd); err != nil {
+		t.Fatalf("extend to %v: %v", odd, err)
+	}
+	if info := mustStat(t, s, key, v.VersionID); info.RetainUntil.Before(odd) || info.RetainUntil.After(odd.Add(time.Second)) {
+		t.Fatalf("got retain until %v, want %v rounded up to the second", info.RetainUntil, odd)
+	}
+	got, _ := MustGet(t, s, key, storage.GetOptions{VersionID: v.VersionID})
+	if !bytes.Equal(got, data) {
+		t.Fatalf("got %q, want %q", got, data)
+	}
+	MustCode(t, s.Delete(ctx, key, storage.DeleteOptions{VersionID: v.VersionID}), naskah.ERETAINED)
+
+	// Other versions of the key are untouched and still removable.
+	other := MustPut(t, s, key, []byte("unsigned"), storage.PutOptions{})
+	if info := mustStat(t, s, key, other.VersionID); !info.RetainUntil.IsZero() {
+		t.Fatalf("the next version inherited retention until %v", info.RetainUntil)
+	}
+	if err := s.Delete(ctx, key, storage.DeleteOptions{VersionID: other.VersionID}); err != nil {
+		t.Fatalf("delete an unretained version beside a retained one: %v", err)
+	}
+
+	// Missing versions, delete markers and bad arguments.
+	MustCode(t, s.Retain(ctx, "agreements/r2/missing.pdf", v.VersionID, later), naskah.ENOTFOUND)
+	gone := MustPut(t, s, "r2/gone", []byte("x"), storage.PutOptions{})
+	MustPut(t, s, "r2/gone", []byte("y"), storage.PutOptions{})
+	if err := s.Delete(ctx, "r2/gone", storage.DeleteOptions{VersionID: gone.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	MustCode(t, s.Retain(ctx, "r2/gone", gone.VersionID, later), naskah.ENOTFOUND)
+	if err := s.Delete(ctx, "r2/gone", storage.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := s.ListVersions(ctx, "r2/gone")
+	if err != nil || len(vs) == 0 || !vs[0].DeleteMarker {
+		t.Fatalf("got versions %+v (%v), want a delete marker first", vs, err)
+	}
+	MustCode(t, s.Retain(ctx, "r2/gone", vs[0].VersionID, later), naskah.ENOTFOUND)
+	MustCode(t, s.Retain(ctx, key, "", later), naskah.EINVALID)
+	MustCode(t, s.Retain(ctx, key, v.VersionID, time.Now().Add(-time.Hour)), naskah.EINVALID)
+	MustCode(t, s.Retain(ctx, "../x", v.VersionID, later), naskah.EINVALID)
 }
 
 func testBadKeys(t *testing.T, s storage.Store) {

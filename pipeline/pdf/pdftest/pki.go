@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"io"
@@ -67,6 +69,57 @@ func (p *PKI) MustSigner(tb testing.TB, name, title, ocspURL string) *pdf.Signer
 	return &pdf.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{p.CA.Cert}, Name: name, Title: title}
 }
 
+// KeyType names a signing key type for MustSignerWith.
+type KeyType string
+
+// The common signing keys (issue 12, point 3).
+const (
+	RSA2048 KeyType = "rsa2048"
+	RSA3072 KeyType = "rsa3072"
+	RSA4096 KeyType = "rsa4096"
+	P256    KeyType = "p256"
+	P384    KeyType = "p384"
+)
+
+// KeyTypes are the key types every signing test covers.
+var KeyTypes = []KeyType{RSA2048, RSA3072, RSA4096, P256, P384}
+
+// CertOpts describes a signing certificate for MustSignerWith. Zero values
+// give the defaults of MustSigner (RSA-2048, digitalSignature and
+// nonRepudiation, EKU emailProtection and document signing).
+type CertOpts struct {
+	Key                KeyType
+	OCSPURL            string
+	SerialNumber       string // the subject's serialNumber (NIK)
+	Organization       string // default: BPOM
+	KeyUsage           x509.KeyUsage
+	NoKeyUsage         bool // leave the keyUsage extension out
+	ExtKeyUsage        []x509.ExtKeyUsage
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	NoExtKeyUsage      bool                    // leave the extendedKeyUsage extension out
+	SignatureAlgorithm x509.SignatureAlgorithm // how the CA signs it
+}
+
+// MustSignerWith issues a signing certificate for name as o says.
+func (p *PKI) MustSignerWith(tb testing.TB, name, title string, o CertOpts) *pdf.Signer {
+	tb.Helper()
+	org := o.Organization
+	if org == "" {
+		org = "Badan Pengawas Obat dan Makanan"
+	}
+	spec := devca.Spec{CommonName: name, Title: title, Organization: org, Country: "ID", Key: string(o.Key),
+		SerialNumber: o.SerialNumber, KeyUsage: o.KeyUsage, NoKeyUsage: o.NoKeyUsage, ExtKeyUsage: o.ExtKeyUsage,
+		UnknownExtKeyUsage: o.UnknownExtKeyUsage, NoExtKeyUsage: o.NoExtKeyUsage, SignatureAlgorithm: o.SignatureAlgorithm}
+	if o.OCSPURL != "" {
+		spec.OCSPServer = []string{o.OCSPURL}
+	}
+	cert, key, err := p.CA.Issue(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &pdf.Signer{Key: key, Certificate: cert, Chain: []*x509.Certificate{p.CA.Cert}, Name: name, Title: title}
+}
+
 // Revoke marks cert revoked for the OCSP responder.
 func (p *PKI) Revoke(cert *x509.Certificate, at time.Time) {
 	p.mu.Lock()
@@ -77,6 +130,13 @@ func (p *PKI) Revoke(cert *x509.Certificate, at time.Time) {
 // MustTSA starts an RFC 3161 timestamp authority on loopback, its
 // certificate issued by the CA, and returns its URL.
 func (p *PKI) MustTSA(tb testing.TB) string {
+	tb.Helper()
+	return p.MustBigTSA(tb, 0)
+}
+
+// MustBigTSA is MustTSA whose tokens carry an extension of pad bytes:
+// a TSA whose answers outgrow the room pdfsign reserves for them.
+func (p *PKI) MustBigTSA(tb testing.TB, pad int) string {
 	tb.Helper()
 	cert, key, err := p.CA.Issue(devca.Spec{CommonName: "Naskah Test TSA", TSA: true})
 	if err != nil {
@@ -103,6 +163,9 @@ func (p *PKI) MustTSA(tb testing.TB) string {
 			Accuracy:          time.Second,
 			Qualified:         false,
 			AddTSACertificate: req.Certificates,
+		}
+		if pad > 0 {
+			ts.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 2}, Value: make([]byte, pad)}}
 		}
 		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
 		if err != nil {
@@ -247,7 +310,8 @@ func (db NSSDB) MustPdfsig(tb testing.TB, data []byte) PdfsigResult {
 		Trusted: strings.Count(s, "Certificate Validation: Certificate is Trusted"),
 		Total:   strings.Count(s, "Signature #"),
 		// pdfsig prints "Total document signed" or "Not total document
-		// signed" per signature; the last one decides.
-		WholeFile: strings.LastIndex(s, "Total document signed") > strings.LastIndex(s, "Not total document signed"),
+		// signed" per signature, in field order (not file order: a field
+		// outside /AcroForm /Fields comes last): one must cover it all.
+		WholeFile: strings.Count(s, "Total document signed") == 1,
 	}
 }

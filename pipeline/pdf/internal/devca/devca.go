@@ -5,6 +5,8 @@ package devca
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -40,6 +42,42 @@ type Spec struct {
 	TSA          bool // a timestamping certificate instead of a signing one
 	OCSP         bool // an OCSP responder certificate
 	CA           bool // an intermediate CA
+
+	// Key is the key type of a new key: "" or "rsa2048", "rsa3072",
+	// "rsa4096", "p256", "p384", "p521".
+	Key string
+	// SerialNumber is the subject's serialNumber attribute (the NIK).
+	SerialNumber string
+	// KeyUsage and ExtKeyUsage, when set, replace the defaults of a signing
+	// certificate (tests of certificate purpose). NoKeyUsage leaves the
+	// extension out; NoExtKeyUsage leaves EKU out.
+	KeyUsage           x509.KeyUsage
+	ExtKeyUsage        []x509.ExtKeyUsage
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	NoKeyUsage         bool
+	NoExtKeyUsage      bool
+	// SignatureAlgorithm is how the CA signs this certificate (default: the
+	// CA key's usual algorithm); tests use SHA-1 to check it is refused.
+	SignatureAlgorithm x509.SignatureAlgorithm
+}
+
+// NewKey generates a key of the given type (see Spec.Key).
+func NewKey(kind string) (crypto.Signer, error) {
+	switch kind {
+	case "", "rsa2048":
+		return rsa.GenerateKey(rand.Reader, 2048)
+	case "rsa3072":
+		return rsa.GenerateKey(rand.Reader, 3072)
+	case "rsa4096":
+		return rsa.GenerateKey(rand.Reader, 4096)
+	case "p256":
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "p384":
+		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "p521":
+		return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	}
+	return nil, fmt.Errorf("devca: unknown key type %q", kind)
 }
 
 // NewCA returns a self-signed root CA valid for ten years from now.
@@ -70,7 +108,7 @@ func NewCA(name string, now time.Time) (*CA, error) {
 
 // Issue creates a key and a certificate for spec signed by ca.
 func (ca *CA) Issue(spec Spec) (*x509.Certificate, crypto.Signer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := NewKey(spec.Key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,6 +132,7 @@ func (ca *CA) IssueFor(spec Spec, pub crypto.PublicKey) (*x509.Certificate, erro
 	if spec.Country != "" {
 		subject.Country = []string{spec.Country}
 	}
+	subject.SerialNumber = spec.SerialNumber
 	if spec.Title != "" {
 		subject.ExtraNames = append(subject.ExtraNames, pkix.AttributeTypeAndValue{Type: OIDTitle, Value: spec.Title})
 	}
@@ -105,6 +144,7 @@ func (ca *CA) IssueFor(spec Spec, pub crypto.PublicKey) (*x509.Certificate, erro
 		OCSPServer:            spec.OCSPServer,
 		CRLDistributionPoints: spec.CRL,
 		BasicConstraintsValid: true,
+		SignatureAlgorithm:    spec.SignatureAlgorithm,
 	}
 	switch {
 	case spec.CA:
@@ -122,6 +162,12 @@ func (ca *CA) IssueFor(spec Spec, pub crypto.PublicKey) (*x509.Certificate, erro
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
 		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{oidDocumentSigning}
+		if spec.KeyUsage != 0 || spec.NoKeyUsage {
+			tmpl.KeyUsage = spec.KeyUsage
+		}
+		if spec.ExtKeyUsage != nil || spec.UnknownExtKeyUsage != nil || spec.NoExtKeyUsage {
+			tmpl.ExtKeyUsage, tmpl.UnknownExtKeyUsage = spec.ExtKeyUsage, spec.UnknownExtKeyUsage
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
