@@ -361,3 +361,56 @@ func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// TestPartnerCASigningInNaskah: the partner may sign in Naskah with a
+// registered certificate from a partner CA; a BPOM official may not sign
+// with one, even registered.
+func TestPartnerCASigningInNaskah(t *testing.T) {
+	h := newHarness(t, mustLocalStore(t), nil)
+	ctx := context.Background()
+	a := h.toSigning(t)
+	partner, err := pdf.GenerateDevPKI(t.TempDir(), nil, h.clk.Now().AddDate(0, 0, -1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, _ := os.ReadFile(partner.CACert)
+	h.e.PartnerRoots, _ = pdf.LoadRoots(caPEM)
+	keystore := func(id string) ([]byte, string, *pdf.Signer) {
+		for _, k := range partner.Keystores {
+			if k.Official.ID == id {
+				p12, _ := os.ReadFile(k.Path)
+				s, err := pdf.LoadPKCS12(p12, k.Passphrase)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p12, k.Passphrase, s
+			}
+		}
+		t.Fatalf("no keystore %s", id)
+		return nil, "", nil
+	}
+	kp12, kpass, ks := keystore("kepala")
+	if _, err := h.e.RegisterCertificate(ctx, admin, kepala.User, ks.Certificate.Raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.e.Sign(ctx, pipeline.SignRequest{Request: h.req(kepala, a.ID), Keystore: kp12, Passphrase: kpass}); naskah.ErrorCode(err) != naskah.EFORBIDDEN {
+		t.Fatalf("KEPALA with a partner CA's certificate: %v, want forbidden", err)
+	}
+	a = h.sign(kepala, "kepala", a)
+	mp12, mpass, ms := keystore("mitra")
+	if _, err := h.e.RegisterCertificate(ctx, admin, mitra.User, ms.Certificate.Raw); err != nil {
+		t.Fatal(err)
+	}
+	a, err = h.e.Sign(ctx, pipeline.SignRequest{Request: h.req(mitra, a.ID), Keystore: mp12, Passphrase: mpass})
+	if err != nil {
+		t.Fatalf("MITRA with a registered partner CA certificate: %v", err)
+	}
+	data, _, _ := h.e.Download(ctx, bkh, a.ID, naskah.DocSigned, 0, true)
+	rep, err := h.e.VerifyDocument(ctx, data)
+	if err != nil || !rep.Valid || rep.Signatures[1].TrustList != "partner" {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+	if bs, _ := h.e.Bindings(ctx, a.CurrentSigned(), rep); !pipeline.BindingsOK(bs) {
+		t.Fatalf("bindings: %+v", bs)
+	}
+}
