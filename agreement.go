@@ -96,15 +96,33 @@ type DocumentVersion struct {
 	UploadedBy string       `json:"uploaded_by"`
 	UploadedAt time.Time    `json:"uploaded_at"`
 	// OriginalSHA256 is the hash of the bytes as uploaded, before the step's stamps.
-	OriginalSHA256 string     `json:"original_sha256,omitempty"`
-	Signers        []string   `json:"signers,omitempty"`
-	RetainUntil    *time.Time `json:"retain_until,omitempty"`
+	OriginalSHA256 string   `json:"original_sha256,omitempty"`
+	Signers        []string `json:"signers,omitempty"`
+	// Signatures says, per signature in file order, who signed in Naskah
+	// and with which certificate (Signers is kept for older records).
+	Signatures  []SignatureInfo `json:"signatures,omitempty"`
+	RetainUntil *time.Time      `json:"retain_until,omitempty"`
 	// ActiveContent warns of what in the stored file could act when it is
 	// opened (JavaScript, launch and submit actions, embedded files, XFA).
 	ActiveContent []string `json:"active_content,omitempty"`
 	// ActiveContentRemoved is what the step's stamp removed from the
 	// uploaded file (the text to sign is stored without active content).
 	ActiveContentRemoved []string `json:"active_content_removed,omitempty"`
+}
+
+// SignatureInfo binds one signature of a signed text to the Naskah user
+// who made it and the certificate it was made with, so a verifier can tell
+// whether the file's signature is the one the record says.
+type SignatureInfo struct {
+	Signer      string    `json:"signer"` // SignerTag(Role, User)
+	User        string    `json:"user"`
+	Role        Role      `json:"role"`
+	Fingerprint string    `json:"fingerprint"` // SHA-256 of the certificate's DER, lowercase hex
+	Subject     string    `json:"subject"`
+	SignedAt    time.Time `json:"signed_at"`
+	// External marks a countersignature made outside Naskah and uploaded;
+	// its certificate chains to the partner trust list.
+	External bool `json:"external,omitempty"`
 }
 
 // Ref returns the version's DocRef.

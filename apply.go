@@ -101,6 +101,9 @@ func Apply(a Agreement, act Action, cal *Calendar) (Agreement, error) {
 		if act.Kind == ActionSign && d.Kind != DocSigned {
 			return a, Errorf(EINVALID, "a signature produces a %s document, not %s", DocSigned, d.Kind)
 		}
+		if act.Kind == ActionSign && a.HasSigned(act.Actor) {
+			return a, Errorf(ECONFLICT, "Anda sudah menandatangani naskah ini — You have already signed this text")
+		}
 		if want := a.NextVersion(d.Kind); d.Version != want {
 			return a, Errorf(ECONFLICT, "the agreement changed: %s is now at version %d, this upload was for version %d; reload and try again", d.Kind, want-1, d.Version)
 		}
@@ -138,13 +141,13 @@ func Apply(a Agreement, act Action, cal *Calendar) (Agreement, error) {
 		if missing := a.missingInputs(st); len(missing) > 0 {
 			return a, Errorf(EINVALID, "cannot %s at %s (%s): the inputs %s are missing; upload them first", act.Kind, st.ID, st.Activity, kindList(missing))
 		}
-		if missing := a.missingOutputs(st, cur); len(missing) > 0 {
-			return a, Errorf(EINVALID, "cannot %s at %s (%s): upload %s first", act.Kind, st.ID, st.Activity, kindList(missing))
-		}
 		if st.SignedBy {
 			if err := a.checkSigned(st); err != nil {
 				return a, err
 			}
+		}
+		if missing := a.missingOutputs(st, cur); len(missing) > 0 {
+			return a, Errorf(EINVALID, "cannot %s at %s (%s): upload %s first", act.Kind, st.ID, st.Activity, kindList(missing))
 		}
 		to = st.Next
 		a.finish(act, st, cal)
@@ -182,6 +185,9 @@ func Allowed(a *Agreement, actor Actor) []ActionKind {
 	for _, k := range []ActionKind{ActionUpload, st.Finish, ActionReject, ActionReturn, ActionSign} {
 		if slices.Contains(out, k) {
 			continue
+		}
+		if k == ActionSign && a.HasSigned(actor) {
+			continue // one signature per person on the current text
 		}
 		if authorise(a, st, Action{Kind: k, Actor: actor}) == nil {
 			out = append(out, k)
@@ -295,22 +301,72 @@ func (a *Agreement) missingOutputs(st *Step, cur *StepEntry) []DocumentKind {
 	return missing
 }
 
-// checkSigned requires BPOM's signatory to have signed the latest signed text.
-func (a *Agreement) checkSigned(st *Step) error {
-	d := a.Latest(DocSigned)
-	if d == nil {
-		return Errorf(EINVALID, "the text has not been signed: %s must sign it first", joinRoles(st.SignersFor(a)[:len(st.SignersFor(a))-1]))
+// CurrentSigned returns the newest signed text made from the newest text
+// to sign, or nil: a signed text from before the text was prepared again
+// (A9 back to A8) no longer counts.
+func (a *Agreement) CurrentSigned() *DocumentVersion {
+	for i := len(a.Documents) - 1; i >= 0; i-- {
+		switch a.Documents[i].Kind {
+		case DocSigned:
+			return &a.Documents[i]
+		case DocTextToSign:
+			return nil
+		}
 	}
-	bpom := st.SignersFor(a)
-	bpom = bpom[:len(bpom)-1] // without MITRA
-	for _, s := range d.Signers {
-		for _, r := range bpom {
-			if strings.HasPrefix(s, string(r)+":") {
-				return nil
+	return nil
+}
+
+// HasSigned reports whether the actor's signature is on the current signed text.
+func (a *Agreement) HasSigned(actor Actor) bool {
+	d := a.CurrentSigned()
+	return d != nil && slices.Contains(d.Signers, SignerTag(actor.Role, actor.User))
+}
+
+// MissingSigners returns who still has to sign the current text at a
+// signing step: BPOM's signatory per delegation (any one of the roles
+// SignersFor lists, e.g. KEPALA or MADYA abroad) and the partner (MITRA).
+func (a *Agreement) MissingSigners(st *Step) []Role {
+	roles := st.SignersFor(a)
+	if len(roles) == 0 {
+		return nil
+	}
+	bpom, partner := roles[:len(roles)-1], roles[len(roles)-1]
+	var signed []Role
+	if d := a.CurrentSigned(); d != nil {
+		for _, s := range d.Signers {
+			if r, _, ok := strings.Cut(s, ":"); ok {
+				signed = append(signed, Role(r))
 			}
 		}
 	}
-	return Errorf(EINVALID, "the signed text lacks BPOM's signature: %s must sign it", joinRoles(bpom))
+	var missing []Role
+	if !slices.ContainsFunc(bpom, func(r Role) bool { return slices.Contains(signed, r) }) {
+		missing = append(missing, bpom...)
+	}
+	if !slices.Contains(signed, partner) {
+		missing = append(missing, partner)
+	}
+	return missing
+}
+
+// checkSigned requires every required signer on the current signed text:
+// the signatory per delegation and the partner.
+func (a *Agreement) checkSigned(st *Step) error {
+	missing := a.MissingSigners(st)
+	if len(missing) == 0 {
+		return nil
+	}
+	roles := st.SignersFor(a)
+	var who []string
+	if bpom := roles[:len(roles)-1]; len(missing) > 0 && missing[0] != RoleMitra {
+		who = append(who, joinRoles(bpom)+" (BPOM)")
+	}
+	if missing[len(missing)-1] == RoleMitra {
+		who = append(who, "MITRA ("+a.Partner.Name+")")
+	}
+	list := strings.Join(who, " dan ")
+	listEN := strings.Join(who, " and ")
+	return Errorf(EINVALID, "naskah belum ditandatangani oleh semua penandatangan: masih menunggu tanda tangan %s — the text is not yet signed by every required signer: still waiting for the signature of %s", list, listEN)
 }
 
 func kindList(ks []DocumentKind) string {
@@ -333,6 +389,7 @@ func (a Agreement) clone() Agreement {
 	a.Documents = slices.Clone(a.Documents)
 	for i := range a.Documents {
 		a.Documents[i].Signers = slices.Clone(a.Documents[i].Signers)
+		a.Documents[i].Signatures = slices.Clone(a.Documents[i].Signatures)
 	}
 	a.Audit = slices.Clone(a.Audit)
 	a.Requests = slices.Clone(a.Requests)

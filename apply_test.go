@@ -79,7 +79,7 @@ func (w *walker) doc(kind naskah.DocumentKind) *naskah.DocumentVersion {
 func (w *walker) sign(by naskah.Actor) {
 	w.t.Helper()
 	d := w.doc(naskah.DocSigned)
-	if prev := w.a.Latest(naskah.DocSigned); prev != nil {
+	if prev := w.a.CurrentSigned(); prev != nil {
 		d.Signers = slices.Clone(prev.Signers)
 	}
 	d.Signers = append(d.Signers, naskah.SignerTag(by.Role, by.User))
@@ -236,12 +236,14 @@ func TestProcessAByCentralUnitWithPratama(t *testing.T) {
 	w.finish(bkh) // A7
 	w.finish(bkh) // A8 by BKH
 	w.sign(naskah.Actor{User: "direktur", Role: naskah.RolePratama})
+	w.sign(naskah.Actor{User: "rektor", Role: naskah.RoleMitra, Unit: "Universitas Padjadjaran"})
 	w.upload(bkh, naskah.DocProofOfDelivery)
 	// A9's second decision: the partner does not accept → back to A8.
 	w.must(naskah.Action{Kind: naskah.ActionReject, Actor: bkh, Note: "mitra meminta perbaikan tata letak"})
 	w.at(naskah.StepPrepareSigning)
 	w.finish(bkh)
 	w.sign(naskah.Actor{User: "direktur", Role: naskah.RolePratama})
+	w.sign(naskah.Actor{User: "rektor", Role: naskah.RoleMitra, Unit: "Universitas Padjadjaran"})
 	w.upload(bkh, naskah.DocProofOfDelivery)
 	w.must(naskah.Action{Kind: naskah.ActionDeliver, Actor: bkh})
 	w.must(naskah.Action{Kind: naskah.ActionReceive, Actor: unit})
@@ -371,6 +373,7 @@ func TestWrongRoles(t *testing.T) {
 			by := actors[allowed[0]]
 			if st.SignedBy {
 				w.sign(actors[st.SignersFor(&w.a)[0]])
+				w.sign(naskah.Actor{User: "mitra", Role: naskah.RoleMitra, Unit: w.a.Partner.Name})
 			}
 			if st.Decision() && st.Finish == naskah.ActionApprove {
 				for _, k := range st.RequiredOutputs(&w.a) {
@@ -494,4 +497,123 @@ func TestDeadlineStatus(t *testing.T) {
 	if got := e.Status(day("2026-11-20"), cal); got != naskah.DeadlineOverdue {
 		t.Errorf("done late: %s, want overdue", got)
 	}
+}
+
+// TestRequiredSigners: a signing step is finished only when BPOM's
+// signatory per delegation and the partner have both signed the current
+// text; the refusal names who is missing, and nobody is offered a second
+// signature.
+func TestRequiredSigners(t *testing.T) {
+	rektor := naskah.Actor{User: "rektor", Role: naskah.RoleMitra, Unit: "Universitas Padjadjaran"}
+	toA9 := func(t *testing.T) *walker {
+		a := domestic(unit)
+		w := newWalker(t, a, unit)
+		for w.a.Step != naskah.StepDelivery {
+			st := w.a.CurrentStep()
+			by := bkh
+			switch {
+			case st.Decision() && st.Finish == naskah.ActionApprove:
+				for _, k := range st.RequiredOutputs(&w.a) {
+					w.upload(bkh, k)
+				}
+				w.must(naskah.Action{Kind: naskah.ActionApprove, Actor: kepala})
+				continue
+			case slices.Contains(st.ActorsFor(&w.a), naskah.RoleUnit):
+				by = unit
+			case slices.Contains(st.ActorsFor(&w.a), naskah.RoleBHO):
+				by = bho
+			}
+			w.finish(by)
+		}
+		w.upload(bkh, naskah.DocProofOfDelivery)
+		return w
+	}
+	deliver := func(w *walker) error { return w.do(naskah.Action{Kind: naskah.ActionDeliver, Actor: bkh}) }
+
+	t.Run("only BPOM signed", func(t *testing.T) {
+		w := toA9(t)
+		w.sign(kepala)
+		err := deliver(w)
+		if naskah.ErrorCode(err) != naskah.EINVALID || !strings.Contains(err.Error(), "MITRA (Universitas Padjadjaran)") || strings.Contains(err.Error(), "KEPALA") {
+			t.Fatalf("deliver with only KEPALA's signature: %v, want invalid naming only MITRA", err)
+		}
+		if w.a.Step != naskah.StepDelivery {
+			t.Fatalf("at %s after a refused deliver, want A9", w.a.Step)
+		}
+	})
+	t.Run("only the partner signed", func(t *testing.T) {
+		w := toA9(t)
+		w.sign(rektor)
+		err := deliver(w)
+		if naskah.ErrorCode(err) != naskah.EINVALID || !strings.Contains(err.Error(), "KEPALA (BPOM)") || strings.Contains(err.Error(), "MITRA") {
+			t.Fatalf("deliver with only the partner's signature: %v, want invalid naming KEPALA", err)
+		}
+	})
+	t.Run("nobody signed", func(t *testing.T) {
+		w := toA9(t)
+		err := deliver(w)
+		if naskah.ErrorCode(err) != naskah.EINVALID || !strings.Contains(err.Error(), "KEPALA (BPOM) dan MITRA") {
+			t.Fatalf("deliver unsigned: %v, want invalid naming KEPALA and MITRA", err)
+		}
+	})
+	t.Run("both signed, no second signature offered", func(t *testing.T) {
+		w := toA9(t)
+		if !slices.Contains(naskah.Allowed(&w.a, kepala), naskah.ActionSign) {
+			t.Fatalf("KEPALA is not offered sign before signing: %v", naskah.Allowed(&w.a, kepala))
+		}
+		w.sign(kepala)
+		if got := naskah.Allowed(&w.a, kepala); slices.Contains(got, naskah.ActionSign) {
+			t.Fatalf("KEPALA is offered sign after signing: %v", got)
+		}
+		if !slices.Contains(naskah.Allowed(&w.a, rektor), naskah.ActionSign) {
+			t.Fatalf("the partner is not offered sign: %v", naskah.Allowed(&w.a, rektor))
+		}
+		d := w.doc(naskah.DocSigned)
+		d.Signers = append(slices.Clone(w.a.CurrentSigned().Signers), naskah.SignerTag(kepala.Role, kepala.User))
+		if err := w.do(naskah.Action{Kind: naskah.ActionSign, Actor: kepala, Document: d}); naskah.ErrorCode(err) != naskah.ECONFLICT {
+			t.Fatalf("KEPALA signing twice: %v, want conflict", err)
+		}
+		w.sign(rektor)
+		if got := naskah.Allowed(&w.a, rektor); slices.Contains(got, naskah.ActionSign) {
+			t.Fatalf("the partner is offered sign after signing: %v", got)
+		}
+		if err := deliver(w); err != nil {
+			t.Fatalf("deliver with both signatures: %v", err)
+		}
+	})
+	t.Run("signatures on an earlier text do not count", func(t *testing.T) {
+		w := toA9(t)
+		w.sign(kepala)
+		w.sign(rektor)
+		w.must(naskah.Action{Kind: naskah.ActionReject, Actor: bkh, Note: "mitra meminta perbaikan tata letak"})
+		w.finish(bkh) // A8 again: a new text to sign
+		w.upload(bkh, naskah.DocProofOfDelivery)
+		if w.a.CurrentSigned() != nil {
+			t.Fatalf("a signed text of the old text counts as current")
+		}
+		if err := deliver(w); naskah.ErrorCode(err) != naskah.EINVALID {
+			t.Fatalf("deliver with signatures on the old text only: %v, want invalid", err)
+		}
+		if !slices.Contains(naskah.Allowed(&w.a, kepala), naskah.ActionSign) {
+			t.Fatalf("KEPALA is not offered sign on the new text")
+		}
+	})
+	t.Run("foreign: KEPALA or MADYA and the partner", func(t *testing.T) {
+		st := naskah.LookupStep(naskah.StepForeignSigning)
+		a := foreign()
+		a.Signatory = ""
+		who := naskah.Actor{User: "who", Role: naskah.RoleMitra, Unit: a.Partner.Name}
+		a.Documents = []naskah.DocumentVersion{{Kind: naskah.DocTextToSign, Version: 1}, {Kind: naskah.DocSigned, Version: 1, Signers: []string{"MADYA:deputi1"}}}
+		if got := a.MissingSigners(st); !slices.Equal(got, []naskah.Role{naskah.RoleMitra}) {
+			t.Fatalf("MADYA signed: missing %v, want [MITRA]", got)
+		}
+		a.Documents[1].Signers = append(a.Documents[1].Signers, naskah.SignerTag(who.Role, who.User))
+		if got := a.MissingSigners(st); len(got) != 0 {
+			t.Fatalf("MADYA and MITRA signed: missing %v, want none", got)
+		}
+		a.Documents[1].Signers = []string{"MITRA:who"}
+		if got := a.MissingSigners(st); !slices.Equal(got, []naskah.Role{naskah.RoleKepala, naskah.RoleMadya}) {
+			t.Fatalf("only MITRA signed: missing %v, want [KEPALA MADYA]", got)
+		}
+	})
 }

@@ -256,6 +256,10 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: p + "/monev/rounds", handler: s.openMonev, auth: true, body: "json", summary: "Open monev rounds (process C) for signed agreements", tag: "monev", okStatus: 201},
 		{method: "GET", path: p + "/deadlines", handler: s.deadlines, auth: true, summary: "Overdue, due soon and on-time steps; agreements expiring soon", tag: "deadlines"},
 		{method: "GET", path: p + "/search", handler: s.search, auth: true, query: searchParams, summary: "Search the archive: text, filters, facets", tag: "search"},
+		{method: "GET", path: p + "/users", handler: s.listUsers, auth: true, summary: "ADMIN: every account with its registered signing certificates", tag: "users"},
+		{method: "GET", path: p + "/users/:username/certificates", handler: s.listCertificates, auth: true, summary: "ADMIN: a user's signing certificates, revoked ones included", tag: "users"},
+		{method: "POST", path: p + "/users/:username/certificates", handler: s.addCertificate, auth: true, body: "pem/der or multipart", summary: "ADMIN: register a signing certificate (PEM or DER) to a user", tag: "users", okStatus: 201},
+		{method: "DELETE", path: p + "/users/:username/certificates/:fingerprint", handler: s.revokeCertificate, auth: true, query: []string{"reason"}, summary: "ADMIN: revoke a signing certificate (kept, marked revoked)", tag: "users"},
 		{method: "POST", path: p + "/verify", handler: s.verify, auth: true, body: "multipart", summary: "Verify the signatures of any PDF", tag: "verify"},
 		{method: "GET", path: p + "/public/verify/:id", handler: s.publicVerify, summary: "Public verification of an agreement's signed text (the QR code's target)", tag: "verify"},
 	}

@@ -1,21 +1,25 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/pipeline/pdf"
 )
 
@@ -26,6 +30,9 @@ type DemoUser struct {
 	Password           string `json:"-"` // known only when just created
 	Keystore           string `json:"keystore,omitempty"`
 	KeystorePassphrase string `json:"-"`
+	// Certificate is the PEM file of the keystore's certificate, registered
+	// to the user by RegisterCertificates.
+	Certificate string `json:"certificate,omitempty"`
 }
 
 // Demo is the demo data in a data directory: users.json (bcrypt hashes
@@ -108,6 +115,9 @@ func EnsureDemo(dir string, now time.Time, out io.Writer) (*Demo, error) {
 			for _, ks := range pki.Keystores {
 				if ks.Official.ID == a.official.ID {
 					u.Keystore, u.KeystorePassphrase = ks.Path, ks.Passphrase
+					if u.Certificate, err = writeDemoCertificate(ks); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -127,6 +137,57 @@ func EnsureDemo(dir string, now time.Time, out io.Writer) (*Demo, error) {
 		demo.Print(out)
 	}
 	return demo, nil
+}
+
+// writeDemoCertificate writes the keystore's certificate next to it as
+// <id>.pem: the passphrase is known only now, and registration needs the
+// certificate on every later start too.
+func writeDemoCertificate(ks pdf.DevKeystore) (string, error) {
+	p12, err := os.ReadFile(ks.Path)
+	if err != nil {
+		return "", fmt.Errorf("demo: read keystore: %w", err)
+	}
+	signer, err := pdf.LoadPKCS12(p12, ks.Passphrase)
+	if err != nil {
+		return "", err
+	}
+	path := strings.TrimSuffix(ks.Path, ".p12") + ".pem"
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: signer.Certificate.Raw}), 0o644); err != nil {
+		return "", naskah.WrapError(naskah.EINVALID, err, "cannot write %s: check the data directory's permissions", path)
+	}
+	return path, nil
+}
+
+// RegisterCertificates binds each demo official's certificate to their
+// account in the engine's store, once: a certificate already listed for
+// the user (revoked ones too: an ADMIN's revocation stands) is left alone.
+func (d *Demo) RegisterCertificates(ctx context.Context, e *pipeline.Engine) error {
+	setup := naskah.Actor{User: "demo-setup", Role: naskah.RoleAdmin}
+	for _, u := range d.Users {
+		if u.Certificate == "" {
+			continue
+		}
+		data, err := os.ReadFile(u.Certificate)
+		if err != nil {
+			return fmt.Errorf("demo: certificate of %s: %w", u.User.Username, err)
+		}
+		cert, err := pipeline.ParseCertificate(data)
+		if err != nil {
+			return err
+		}
+		have, err := e.Certificates(ctx, u.User.Username)
+		if err != nil {
+			return err
+		}
+		fp := pipeline.Fingerprint(cert)
+		if slices.ContainsFunc(have, func(c pipeline.Certificate) bool { return c.Fingerprint == fp }) {
+			continue
+		}
+		if _, err := e.RegisterCertificate(ctx, setup, u.User.Username, data); err != nil {
+			return fmt.Errorf("demo: register the certificate of %s: %w", u.User.Username, err)
+		}
+	}
+	return nil
 }
 
 // ConfigUsers returns the users for Config.Users.

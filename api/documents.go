@@ -94,9 +94,16 @@ func (s *Server) upload(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		a, err := s.engine.Upload(c.UserContext(), pipeline.Request{Actor: actor(c), ID: c.Params("id"), RequestID: rid, Revision: rev, Note: fields["note"]},
-			pipeline.Upload{Kind: naskah.DocumentKind(fields["kind"]), FileName: part.FileName(), Body: part})
-		s.metrics.action(string(naskah.ActionUpload), err)
+		req := pipeline.Request{Actor: actor(c), ID: c.Params("id"), RequestID: rid, Revision: rev, Note: fields["note"]}
+		var a *naskah.Agreement
+		if naskah.DocumentKind(fields["kind"]) == naskah.DocSigned {
+			// The partner's countersignature made outside Naskah.
+			a, err = s.engine.Countersign(c.UserContext(), req, part.FileName(), part)
+			s.metrics.action(string(naskah.ActionSign), err)
+		} else {
+			a, err = s.engine.Upload(c.UserContext(), req, pipeline.Upload{Kind: naskah.DocumentKind(fields["kind"]), FileName: part.FileName(), Body: part})
+			s.metrics.action(string(naskah.ActionUpload), err)
+		}
 		if err != nil {
 			return err
 		}
@@ -340,8 +347,13 @@ func (s *Server) publicVerify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	bs, err := s.engine.Bindings(ctx, d, rep)
+	if err != nil {
+		return err
+	}
 	return c.JSON(publicVerification{AgreementID: a.ID, Number: a.Number, Title: a.Title, Kind: a.Kind, Partner: a.Partner.Name,
-		Status: a.Status, SignedAt: a.SignedAt, Version: d.Version, SHA256: d.SHA256, Signers: d.Signers, Report: rep})
+		Status: a.Status, SignedAt: a.SignedAt, Version: d.Version, SHA256: d.SHA256, Signers: d.Signers, Report: rep,
+		Signatures: bs, IdentityOK: pipeline.BindingsOK(bs), Genuine: rep.Valid && pipeline.BindingsOK(bs)})
 }
 
 type publicVerification struct {
@@ -356,4 +368,11 @@ type publicVerification struct {
 	SHA256      string               `json:"sha256"`
 	Signers     []string             `json:"signers"`
 	Report      *pdf.Report          `json:"report"`
+	// Signatures binds each signature in the file to the Naskah user the
+	// record names; IdentityOK is false when any of them does not match.
+	Signatures []pipeline.SignatureBinding `json:"signatures"`
+	IdentityOK bool                        `json:"identity_ok"`
+	// Genuine is the one answer for a reader: every signature valid and
+	// made by the person the record names.
+	Genuine bool `json:"genuine"`
 }

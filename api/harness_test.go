@@ -23,6 +23,8 @@ import (
 	"github.com/bpom/naskah/pipeline/pdf"
 	"github.com/bpom/naskah/pipeline/pdf/pdftest"
 	"github.com/bpom/naskah/search/bleve"
+	"github.com/bpom/naskah/storage"
+	"github.com/bpom/naskah/storage/local"
 	"github.com/bpom/naskah/storage/minio"
 )
 
@@ -32,6 +34,7 @@ type env struct {
 	t      testing.TB
 	srv    *api.Server
 	engine *pipeline.Engine
+	store  storage.Store
 	minio  *miniotest.Server
 	base   string
 	demo   *api.Demo
@@ -66,6 +69,22 @@ func MustStart(tb testing.TB) *env {
 		tb.Fatalf("minio.New: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	return mustStartOn(tb, st, srv)
+}
+
+// MustStartLocal is MustStart on the embedded local store.
+func MustStartLocal(tb testing.TB) *env {
+	tb.Helper()
+	st, err := local.Open(local.Config{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return mustStartOn(tb, st, nil)
+}
+
+func mustStartOn(tb testing.TB, st storage.Store, srv *miniotest.Server) *env {
+	tb.Helper()
 	idx, err := bleve.OpenMem()
 	if err != nil {
 		tb.Fatal(err)
@@ -89,6 +108,9 @@ func MustStart(tb testing.TB) *env {
 	cfg.ArchivePeriod = 24 * time.Hour
 	e := pipeline.New(st, idx, cfg)
 	e.Roots = roots
+	if err := demo.RegisterCertificates(context.Background(), e); err != nil {
+		tb.Fatalf("register demo certificates: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go e.RunOutbox(ctx)
 	tb.Cleanup(cancel)
@@ -113,7 +135,7 @@ func MustStart(tb testing.TB) *env {
 		defer cancel()
 		s.Shutdown(ctx)
 	})
-	v := &env{t: tb, srv: s, engine: e, minio: srv, base: "http://" + ln.Addr().String(), demo: demo, log: logBuf,
+	v := &env{t: tb, srv: s, engine: e, store: st, minio: srv, base: "http://" + ln.Addr().String(), demo: demo, log: logBuf,
 		tokens: map[string]string{}, keys: map[string][]byte{}, pass: map[string]string{}}
 	for _, u := range demo.Users {
 		var res struct{ Token string }

@@ -112,6 +112,10 @@ func requestBody(kind string) map[string]any {
 		content[fiber.MIMEMultipartForm] = map[string]any{"schema": map[string]any{"type": "object",
 			"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}}
 	}
+	if strings.Contains(kind, "pem") { // a certificate, PEM or DER
+		content["application/x-pem-file"] = map[string]any{"schema": map[string]any{"type": "string"}}
+		content["application/pkix-cert"] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+	}
 	if len(content) == 0 {
 		return nil
 	}

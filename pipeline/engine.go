@@ -58,9 +58,12 @@ type Engine struct {
 	Calendar  *naskah.Calendar
 	Roots     *x509.CertPool // trust roots for verification
 	Tokens    TokenKeys      // officials' PKCS#11 token keys (pkcs11.Signers); nil: keystores only
-	Config    Config
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// PartnerRoots are the partner trust list: CAs trusted for partners'
+	// countersignatures made outside Naskah (nil: none accepted).
+	PartnerRoots *x509.CertPool
+	Config       Config
+	Now          func() time.Time
+	Logger       *slog.Logger
 
 	work    worker
 	records recordCache

@@ -34,6 +34,7 @@ var (
 	upt     = naskah.Actor{User: "kepala-upt", Role: naskah.RoleUPT, Unit: "BBPOM Bandung"}
 	unit    = naskah.Actor{User: "ditwas", Role: naskah.RoleUnit, Unit: "Direktorat Pengawasan Obat"}
 	mitra   = naskah.Actor{User: "mitra", Role: naskah.RoleMitra, Unit: "Agencia Espanola de Medicamentos"}
+	admin   = naskah.Actor{User: "admin", Role: naskah.RoleAdmin}
 )
 
 // clock is a test clock that moves one working day per action.
@@ -121,7 +122,23 @@ func newHarness(t *testing.T, st storage.Store, srv *miniotest.Server) *harness 
 		}
 		h.keys[k.Official.ID], h.pass[k.Official.ID] = data, k.Passphrase
 	}
+	// Each official's certificate is registered to the user who signs with it.
+	for key, user := range map[string]string{"kepala": kepala.User, "madya": madya.User, "kepala-upt": upt.User, "mitra": mitra.User} {
+		h.register(user, key)
+	}
 	return h
+}
+
+// register binds the certificate of keystore key to user, as ADMIN.
+func (h *harness) register(user, key string) {
+	h.t.Helper()
+	s, err := pdf.LoadPKCS12(h.keys[key], h.pass[key])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.e.RegisterCertificate(context.Background(), admin, user, s.Certificate.Raw); err != nil {
+		h.t.Fatalf("register %s for %s: %v", key, user, err)
+	}
 }
 
 func (h *harness) req(by naskah.Actor, id string) pipeline.Request {
@@ -232,6 +249,7 @@ func TestEngineProcessesOnMinIO(t *testing.T) {
 	h.text = "jajanan sekolahku"
 	a = h.finish(upt, a) // A8 by the UPT
 	a = h.sign(upt, "kepala-upt", a)
+	a = h.sign(naskah.Actor{User: mitra.User, Role: naskah.RoleMitra, Unit: "Universitas Padjadjaran"}, "mitra", a)
 	a = h.upload(upt, a, naskah.DocProofOfDelivery)
 	a = h.act(upt, a, naskah.ActionDeliver, "")
 	a = h.act(upt, a, naskah.ActionReceive, "")

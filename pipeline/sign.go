@@ -36,8 +36,8 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			return naskah.Action{}, nil, err
 		}
 		// Each signature goes on the newest signed text, the first on the text to sign.
-		src := a.Latest(naskah.DocSigned)
-		if src == nil || src.Step != a.Step {
+		src := a.CurrentSigned()
+		if src == nil {
 			src = a.Latest(naskah.DocTextToSign)
 		}
 		if src == nil {
@@ -53,6 +53,9 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			return naskah.Action{}, nil, err
 		}
 		defer release()
+		if err := e.checkBinding(ctx, r.Actor, signer.Certificate); err != nil {
+			return naskah.Action{}, nil, err
+		}
 		data, err := e.readVersion(ctx, src)
 		if err != nil {
 			return naskah.Action{}, nil, err
@@ -62,7 +65,7 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			reason = fmt.Sprintf("Penandatanganan %s %s", a.Kind.Title(), numberOrID(a))
 		}
 		opts := pdf.SignOptions{Reason: reason, Location: r.Location, Visible: r.Visible, Page: r.Page,
-			TSAURL: e.Config.TSAURL, Timeout: e.Config.SignTimeout, Now: e.Now, Roots: e.Roots}
+			TSAURL: e.Config.TSAURL, Timeout: e.Config.SignTimeout, Now: e.Now, Roots: e.signRoots(r.Actor, signer)}
 		if r.Visible {
 			if opts.Page <= 0 {
 				opts.Page = 1
@@ -76,12 +79,15 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
-		rep, err := pdf.Verify(ctx, signed, pdf.VerifyOptions{Roots: e.Roots, Now: e.Now})
+		rep, err := pdf.Verify(ctx, signed, e.verifyOptions())
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
 		if !rep.Valid {
 			return naskah.Action{}, nil, naskah.Errorf(naskah.EINVALID, "the signature did not verify (%s): check that the certificate is issued by a trusted BPOM CA", problems(rep))
+		}
+		if err := checkTrustList(r.Actor, rep); err != nil {
+			return naskah.Action{}, nil, err
 		}
 		d, undo, err := e.storeVersion(ctx, a, naskah.DocSigned, signed, r.Actor)
 		if err != nil {
@@ -89,6 +95,7 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		}
 		d.Pages = src.Pages
 		d.Signers = append(slices.Clone(signersOf(a, src)), naskah.SignerTag(r.Actor.Role, r.Actor.User))
+		d.Signatures = append(signaturesOf(src), signatureInfo(r.Actor, signer.Certificate, d.UploadedAt, false))
 		return naskah.Action{Kind: naskah.ActionSign, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID, Document: d}, undo, nil
 	})
 }
@@ -177,5 +184,5 @@ func (e *Engine) VerifyDocument(ctx context.Context, data []byte) (*pdf.Report, 
 	if int64(len(data)) > e.Config.Limits.MaxBytes && e.Config.Limits.MaxBytes > 0 {
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is larger than the %d MB limit", e.Config.Limits.MaxBytes>>20)
 	}
-	return pdf.Verify(ctx, data, pdf.VerifyOptions{Roots: e.Roots, Now: e.Now})
+	return pdf.Verify(ctx, data, e.verifyOptions())
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,8 @@ func newMemAuth() *memAuth {
 		{User: "kepala", Name: "Dr. Taruna Ikrar", Role: naskah.RoleKepala},
 		{User: "unit", Name: "Dewi Lestari", Role: naskah.RoleUnit, Unit: "Direktorat Registrasi Obat"},
 		{User: "upt", Name: "Budi Santoso", Role: naskah.RoleUPT, Unit: "BBPOM Bandung"},
+		{User: "admin", Name: "Administrator Naskah", Role: naskah.RoleAdmin},
+		{User: "mitra", Name: "Dr. Maria Gonzalez", Role: naskah.RoleMitra, Unit: "Universitas Gadjah Mada"},
 	} {
 		a.users[u.User] = memUser{pass: u.User + "-pass", actor: u}
 	}
@@ -136,8 +139,29 @@ func MustEnv(tb testing.TB, baseURL string) *env {
 	if eng.Roots, err = pdf.LoadRoots(caPEM); err != nil {
 		tb.Fatal(err)
 	}
+	// Each official's development certificate is bound to their account.
+	admin := naskah.Actor{User: "admin", Role: naskah.RoleAdmin}
+	for _, ks := range pki.Keystores {
+		user := map[string]string{"kepala-upt": "upt"}[ks.Official.ID]
+		if user == "" {
+			user = ks.Official.ID
+		}
+		p12, _ := os.ReadFile(ks.Path)
+		s, err := pdf.LoadPKCS12(p12, ks.Passphrase)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := eng.RegisterCertificate(context.Background(), admin, user, s.Certificate.Raw); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	auth := newMemAuth()
-	ui := web.New(web.Deps{Engine: eng, Auth: auth, BaseURL: baseURL})
+	var accounts []naskah.Actor
+	for _, u := range auth.users {
+		accounts = append(accounts, u.actor)
+	}
+	slices.SortFunc(accounts, func(a, b naskah.Actor) int { return strings.Compare(a.User, b.User) })
+	ui := web.New(web.Deps{Engine: eng, Auth: auth, BaseURL: baseURL, Users: accounts})
 	app := fiber.New(fiber.Config{BodyLimit: 64 << 20, DisableStartupMessage: true})
 	ui.Register(app)
 	return &env{Engine: eng, Auth: auth, UI: ui, App: app, PKI: pki}

@@ -397,8 +397,14 @@ func (u *UI) upload(c *fiber.Ctx, actor naskah.Actor) error {
 		return u.failDetail(c, actor, id, "file", naskah.WrapError(naskah.EINVALID, err, "%s", u.tr(c, "up.nofile")))
 	}
 	defer f.Close()
-	_, err = u.eng.Upload(c.UserContext(), pipeline.Request{Actor: actor, ID: id, RequestID: form(c, "request_id"), Revision: revision(c), Note: form(c, "note")},
-		pipeline.Upload{Kind: kind, FileName: utils.CopyString(fh.Filename), Body: f})
+	req := pipeline.Request{Actor: actor, ID: id, RequestID: form(c, "request_id"), Revision: revision(c), Note: form(c, "note")}
+	if kind == naskah.DocSigned { // the partner's text countersigned outside Naskah
+		if _, err = u.eng.Countersign(c.UserContext(), req, utils.CopyString(fh.Filename), f); err != nil {
+			return u.failCountersign(c, actor, id, err)
+		}
+	} else {
+		_, err = u.eng.Upload(c.UserContext(), req, pipeline.Upload{Kind: kind, FileName: utils.CopyString(fh.Filename), Body: f})
+	}
 	if err != nil {
 		field := "file"
 		if naskah.ErrorCode(err) == naskah.EINVALID && !kind.Valid() {

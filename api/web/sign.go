@@ -27,6 +27,9 @@ type signData struct {
 	HasToken  bool // the user has a PKCS#11 token key: the form offers the PIN
 	RequestID string
 	VerifyURL string
+	// Countersign offers the partner the upload of the text they signed
+	// outside Naskah on top of BPOM's signed text.
+	Countersign bool
 }
 
 // signPage shows the text to sign and the form; after signing (?done=1) it
@@ -45,15 +48,19 @@ func (u *UI) renderSign(c *fiber.Ctx, v *view, actor naskah.Actor, a *naskah.Agr
 	d := signData{A: a, CanSign: slices.Contains(naskah.Allowed(a, actor), naskah.ActionSign), Done: done,
 		HasToken: u.eng.HasToken(actor.User), RequestID: randomHex(12), VerifyURL: u.verifyURL(a.ID)}
 	d.Signed = a.Latest(naskah.DocSigned)
-	d.Source = d.Signed
-	if d.Source == nil || d.Source.Step != a.Step {
+	d.Source = a.CurrentSigned()
+	if d.Source == nil {
 		d.Source = a.Latest(naskah.DocTextToSign)
 	}
+	d.Countersign = d.CanSign && actor.Role == naskah.RoleMitra && a.CurrentSigned() != nil
 	if d.Source == nil && d.CanSign {
 		v.Error = u.tr(c, "sign.notext")
 	}
 	if !d.CanSign && !done {
 		v.Error = u.tr(c, "sign.notallowed")
+		if a.HasSigned(actor) {
+			v.Error = u.tr(c, "sign.already")
+		}
 	}
 	if done && d.Signed != nil {
 		data, _, err := u.eng.Download(c.UserContext(), actor, a.ID, naskah.DocSigned, d.Signed.Version, true)
@@ -154,6 +161,10 @@ type verifyData struct {
 	Uploaded bool
 	NotFound bool
 	Action   string
+
+	// Bindings compare each signature of the stored version with the record.
+	Bindings   []pipeline.SignatureBinding
+	IdentityOK bool
 }
 
 // verifyPage needs no login: it is opened from the QR code on a signed
@@ -189,6 +200,10 @@ func (u *UI) verifyRecord(ctx context.Context, id string, v *view) *verifyData {
 	data, err := u.readSigned(ctx, d.Signed)
 	if err == nil {
 		d.Report, err = u.eng.VerifyDocument(ctx, data)
+	}
+	if err == nil {
+		d.Bindings, err = u.eng.Bindings(ctx, d.Signed, d.Report)
+		d.IdentityOK = pipeline.BindingsOK(d.Bindings)
 	}
 	if err != nil {
 		v.Error = naskah.ErrorMessage(err)
@@ -256,4 +271,17 @@ func (u *UI) verifyUpload(c *fiber.Ctx) error {
 		}
 	}
 	return u.render(c, http.StatusOK, "verify", v)
+}
+
+// failCountersign shows a refused countersigned upload on the signing
+// page, where its form is.
+func (u *UI) failCountersign(c *fiber.Ctx, actor naskah.Actor, id string, err error) error {
+	a, gerr := u.eng.Get(c.UserContext(), actor, id)
+	if gerr != nil {
+		return u.errorPage(c, statusOf(gerr), u.userMessage(c, gerr))
+	}
+	v := u.newView(c, u.tr(c, "sign.title"), "list")
+	v.Form["location"], v.Form["visible"] = "Jakarta", "1"
+	v.Errors["cs-file"] = u.userMessage(c, err)
+	return u.renderSign(c, v, actor, a, false, statusOf(err))
 }

@@ -56,6 +56,9 @@ type Deps struct {
 	BaseURL string           // public base URL, e.g. https://naskah.pom.go.id; https makes cookies Secure
 	Now     func() time.Time // clock for deadlines; default time.Now
 	Logger  *slog.Logger     // default: discard
+	// Users are the configured accounts, listed on the ADMIN's page of
+	// signing certificates.
+	Users []naskah.Actor
 }
 
 // UI serves the pages. Safe for concurrent use.
@@ -68,6 +71,7 @@ type UI struct {
 	pages   map[string]*template.Template
 	static  fs.FS
 	secure  bool
+	users   []naskah.Actor
 }
 
 // Cookie names.
@@ -93,7 +97,7 @@ func New(d Deps) *UI {
 		panic(err)
 	}
 	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
-		static: st, secure: strings.HasPrefix(d.BaseURL, "https://")}
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), users: d.Users}
 	u.pages = parsePages()
 	return u
 }
@@ -123,6 +127,9 @@ func (u *UI) Register(r fiber.Router) {
 	r.Get("/search", u.requireLogin(u.search))
 	r.Get("/monev", u.requireLogin(u.monev))
 	r.Post("/monev", u.requireLogin(u.openMonev))
+	r.Get("/admin/users", u.requireLogin(u.adminUsers))
+	r.Post("/admin/users/:username/certificates", u.requireLogin(u.adminAddCertificate))
+	r.Post("/admin/users/:username/certificates/:fingerprint/revoke", u.requireLogin(u.adminRevokeCertificate))
 }
 
 // Locals keys.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +109,11 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		m.Engine.Tokens = tokens
 	}
+	if c.PartnerTrustRoots != "" {
+		if m.Engine.PartnerRoots, err = loadRoots(c.PartnerTrustRoots, "partner trust roots", "NASKAH_PARTNER_TRUST_ROOTS"); err != nil {
+			return err
+		}
+	}
 	if w := cal.Warning(time.Now(), time.Now().AddDate(0, 6, 0)); w != "" {
 		m.Logger.Warn("working-day calendar incomplete", "warning", w)
 	}
@@ -125,6 +131,18 @@ func (m *Main) addRoots(file string) error {
 	}
 	m.Engine.Roots = pool
 	return nil
+}
+
+func loadRoots(file, what, env string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (set %s to a PEM file)", what, err, env)
+	}
+	pool, err := pdf.LoadRoots(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, file, err)
+	}
+	return pool, nil
 }
 
 func openIndex(ctx context.Context, c *Config) (search.Index, error) {
@@ -171,7 +189,7 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.PublicBaseURL = c.BaseURL
 	acfg.MaxUploadBytes = int64(c.MaxUploadMB) << 20
 	acfg.Logger = m.Logger
-	users, err := m.users()
+	users, err := m.users(ctx)
 	if err != nil {
 		return err
 	}
@@ -184,7 +202,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
-		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger}).Register(r)
+		accounts := make([]naskah.Actor, len(users))
+		for i, u := range users {
+			accounts[i] = u.Actor()
+		}
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, Users: accounts}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {
@@ -209,7 +231,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 // users comes from the users file or, on a data dir with none, the demo set
 // (created once, passwords printed once).
-func (m *Main) users() ([]api.User, error) {
+func (m *Main) users(ctx context.Context) ([]api.User, error) {
 	c := &m.Config
 	if c.UsersFile != "" {
 		data, err := os.ReadFile(c.UsersFile)
@@ -232,6 +254,21 @@ func (m *Main) users() ([]api.User, error) {
 	if c.TrustRoots == "" && demo.CACert != "" {
 		if err := m.addRoots(demo.CACert); err != nil {
 			return nil, err
+		}
+	}
+	// The demo partner's keystore comes from the development CA too.
+	if c.PartnerTrustRoots == "" && demo.CACert != "" {
+		if m.Engine.PartnerRoots, err = loadRoots(demo.CACert, "partner trust roots", "NASKAH_PARTNER_TRUST_ROOTS"); err != nil {
+			return nil, err
+		}
+	}
+	if err := demo.RegisterCertificates(ctx, m.Engine); err != nil {
+		return nil, err
+	}
+	for _, u := range demo.Users {
+		if u.Keystore != "" && u.Certificate == "" { // a data dir from before certificates were bound
+			m.Logger.Warn("demo keystore has no registered certificate: it cannot sign until registered",
+				"user", u.User.Username, "fix", "naskah users cert add --user "+u.User.Username+" --cert <its certificate>")
 		}
 	}
 	us := make([]api.User, len(demo.Users))

@@ -54,6 +54,10 @@ type Config struct {
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
 	LogLevel         string   `yaml:"log_level"`
+
+	// PartnerTrustRoots is the partner trust list: a PEM file of CAs trusted
+	// for partners' countersignatures made outside Naskah (not BPOM's roots).
+	PartnerTrustRoots string `yaml:"partner_trust_roots"`
 }
 
 // DefaultConfig is what `naskah serve` runs with when nothing is set.
@@ -120,6 +124,7 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_TSA_URL", "RFC 3161 timestamp authority URL"},
 	{"NASKAH_TRUST_ROOTS", "PEM file of trusted CA certificates"},
 	{"NASKAH_PKCS11_MODULE", "PKCS#11 library (.so) of the officials' signing tokens"},
+	{"NASKAH_PARTNER_TRUST_ROOTS", "PEM file of the partner trust list (CAs of partners' countersignatures)"},
 	{"NASKAH_CALENDAR_FILE", "holiday data file that extends/overrides the shipped calendar"},
 	{"NASKAH_EXTRA_DAYS", "comma-separated extra non-working days, YYYY-MM-DD"},
 	{"NASKAH_USERS_FILE", "YAML file of users"},
@@ -172,6 +177,7 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("NASKAH_TSA_URL", &c.TSAURL)
 	str("NASKAH_TRUST_ROOTS", &c.TrustRoots)
 	str("NASKAH_PKCS11_MODULE", &c.PKCS11.Module)
+	str("NASKAH_PARTNER_TRUST_ROOTS", &c.PartnerTrustRoots)
 	str("NASKAH_CALENDAR_FILE", &c.CalendarFile)
 	if v := env("NASKAH_EXTRA_DAYS"); v != "" {
 		c.ExtraDays = strings.Split(v, ",")

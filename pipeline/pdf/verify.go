@@ -24,7 +24,11 @@ import (
 // system's roots and certificates embedded in the PDF are never trusted.
 type VerifyOptions struct {
 	Roots *x509.CertPool
-	Now   func() time.Time
+	// PartnerRoots, when set, are a second trust list for partners'
+	// signatures (countersigned outside Naskah); a signature trusted only
+	// through them has TrustList "partner".
+	PartnerRoots *x509.CertPool
+	Now          func() time.Time
 }
 
 // Report is the verdict on a PDF's signatures. Valid is true only when the
@@ -56,8 +60,9 @@ type SignatureReport struct {
 	ContactInfo        string            `json:"contactInfo,omitempty"`
 	SigningTime        time.Time         `json:"signingTime"` // claimed by the signer (/M); Timestamp.Time is the trusted one
 	Certificate        *x509.Certificate `json:"-"`
-	Trusted            bool              `json:"trusted"`      // chain to VerifyOptions.Roots at the verification time
-	DigestIntact       bool              `json:"digestIntact"` // the signed bytes are unchanged and the signature checks
+	Trusted            bool              `json:"trusted"`             // chain to VerifyOptions.Roots at the verification time
+	TrustList          string            `json:"trustList,omitempty"` // "bpom" (Roots) or "partner" (PartnerRoots) when trusted
+	DigestIntact       bool              `json:"digestIntact"`        // the signed bytes are unchanged and the signature checks
 	CoversWholeFile    bool              `json:"coversWholeFile"`
 	ByteRange          []int64           `json:"byteRange"`
 	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
@@ -152,7 +157,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		}
 		var sr SignatureReport
 		if err := recovered("verify: signature", func() error {
-			sr = verifySignature(data, v, opts.Roots, now())
+			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now())
 			return nil
 		}); err != nil {
 			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)}}
@@ -232,7 +237,7 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 }
 
 // verifySignature checks one signature dictionary.
-func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now time.Time) SignatureReport {
+func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -315,7 +320,14 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	}
 
 	chain, err := verifyChain(sr.Certificate, p7.Certificates, roots, verifyAt)
+	sr.TrustList = "bpom"
+	if err != nil && partnerRoots != nil {
+		if pc, perr := verifyChain(sr.Certificate, p7.Certificates, partnerRoots, verifyAt); perr == nil {
+			chain, err, sr.TrustList = pc, nil, "partner"
+		}
+	}
 	if err != nil {
+		sr.TrustList = ""
 		problem("the signer's certificate is not trusted: %v", err)
 	} else {
 		sr.Trusted = true
