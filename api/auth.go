@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +76,7 @@ func (s *Server) Login(ctx context.Context, ip, user, pass string) (naskah.Actor
 	a := s.auth
 	if ip != "" {
 		if wait := a.limiter.take(ip + "\x00" + user); wait > 0 {
-			return naskah.Actor{}, "", &rateLimited{retryAfter: wait}
+			return naskah.Actor{}, "", rateLimitedError(wait)
 		}
 	}
 	u, ok := a.users[user]
@@ -103,6 +104,13 @@ func (s *Server) Logout(token string) {
 		}
 		a.revoked[token] = exp
 	}
+}
+
+// rateLimitedError is a refused login attempt: 429 with Retry-After.
+func rateLimitedError(wait time.Duration) *naskah.Error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return &naskah.Error{Code: naskah.ERATELIMITED, RetryAfter: wait,
+		Message: fmt.Sprintf("Terlalu banyak percobaan masuk: tunggu %d detik lalu coba lagi — Too many login attempts: wait %d seconds and try again", secs, secs)}
 }
 
 // issue returns a session token: payload "user\x00expiry\x00nonce", then

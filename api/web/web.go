@@ -228,8 +228,10 @@ func (u *UI) serveStatic(c *fiber.Ctx) error {
 // statusOf picks a page's status from the API's one code → status table.
 func statusOf(err error) int { return api.StatusOf(err) }
 
-// userMessage is what a person sees for err; internal detail goes to the log.
+// userMessage is what a person sees for err; internal detail goes to the
+// log. It also sets Retry-After when err's code asks for one.
 func (u *UI) userMessage(c *fiber.Ctx, err error) string {
+	api.SetRetryAfter(c, err)
 	if naskah.ErrorCode(err) == naskah.EINTERNAL {
 		u.log.Error("web", "path", c.Path(), "err", err)
 		return u.tr(c, "err.internal")
