@@ -199,7 +199,7 @@ func (u *UI) requireLogin(h func(*fiber.Ctx, naskah.Actor) error) fiber.Handler 
 		a, ok := c.Locals(localActor).(naskah.Actor)
 		if !ok {
 			if c.Method() == fiber.MethodGet {
-				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), http.StatusSeeOther)
+				return u.redirect(c, "/login?next="+urlQueryEscape(c.OriginalURL()))
 			}
 			return u.errorPage(c, http.StatusUnauthorized, u.tr(c, "err.session"))
 		}
