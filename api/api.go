@@ -58,6 +58,10 @@ type Config struct {
 	MaxUploadBytes int64
 	MaxJSONBytes   int64 // bound of a JSON body (a sign request carries a keystore)
 	LoginRate      RateLimit
+	// MetricsToken is the bearer token /metrics asks for on the main
+	// listener; empty serves no metrics there (use MetricsHandler on a
+	// separate listener instead).
+	MetricsToken string
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
@@ -92,6 +96,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := url.Parse(c.PublicBaseURL); err != nil || !strings.HasPrefix(c.PublicBaseURL, "http") {
 		problems = append(problems, fmt.Sprintf("public base URL %q: use an absolute http(s) URL such as https://naskah.pom.go.id", c.PublicBaseURL))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
+		problems = append(problems, "the metrics token is shorter than 20 characters: use a long random token")
 	}
 	if c.LoginRate.Burst <= 0 || c.LoginRate.Per <= 0 {
 		problems = append(problems, "the login rate limit needs a positive burst and period, e.g. 5 per 1m")
@@ -185,7 +192,7 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 		IdleTimeout:                  cfg.IdleTimeout,
 		ErrorHandler:                 s.errorHandler,
 	})
-	s.app.Use(s.observe, s.recoverPanic) // observe outermost: it sees panics as errors too
+	s.app.Use(s.observe, s.recoverPanic, s.securityHeaders) // observe outermost: it sees panics as errors too
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{}
@@ -234,7 +241,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{method: "GET", path: "/healthz", handler: s.healthz, summary: "Liveness: the process serves requests", tag: "ops"},
 		{method: "GET", path: "/readyz", handler: s.readyz, summary: "Readiness: storage and the search index are reachable", tag: "ops"},
-		{method: "GET", path: "/metrics", handler: s.metricsHandler(), summary: "Prometheus metrics", tag: "ops", produces: "text/plain"},
+		{method: "GET", path: "/metrics", handler: s.guardMetrics(s.metricsHandler()), summary: "Prometheus metrics (bearer metrics_token)", tag: "ops", produces: "text/plain"},
 		{method: "GET", path: p + "/healthz", handler: s.healthz, summary: "Liveness", tag: "ops"},
 		{method: "GET", path: p + "/readyz", handler: s.readyz, summary: "Readiness", tag: "ops"},
 		{method: "GET", path: p + "/openapi.json", handler: s.openapi, summary: "This OpenAPI document", tag: "ops"},

@@ -162,10 +162,7 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 		}
 	}
 	c.Locals(localCSRF, csrf)
-	c.Set("X-Frame-Options", "DENY")
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	u.securityHeaders(c)
 
 	if c.Method() == fiber.MethodPost {
 		got := c.FormValue(csrfField)
@@ -177,6 +174,24 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// pageCSP allows only the embedded CSS and JS (no inline script or style,
+// no plugins, no <base>), images from the site or data: URLs (QR codes),
+// forms posting to the site only, and no framing (clickjacking).
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// securityHeaders sets the headers of every page: pages show records and
+// carry CSRF tokens, so no cache keeps them (static assets set their own).
+func (u *UI) securityHeaders(c *fiber.Ctx) {
+	c.Set("Cache-Control", "no-store")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", pageCSP)
+	if u.secure {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 }
 
 // sessionCSRF derives the form token from the session token, so every

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,10 @@ type Main struct {
 	Server *api.Server
 	Addr   string // the address actually listened on
 
+	MetricsAddr string // the metrics listener's address, when metrics_listen is set
+
 	ln     net.Listener
+	msrv   *http.Server
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -161,6 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.PublicBaseURL = c.BaseURL
 	acfg.MaxUploadBytes = int64(c.MaxUploadMB) << 20
 	acfg.Logger = m.Logger
+	acfg.MetricsToken = c.MetricsToken
 	users, err := m.users()
 	if err != nil {
 		return err
@@ -182,6 +187,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (set NASKAH_LISTEN to a free address)", c.Listen, err)
 	}
 	m.Addr = m.ln.Addr().String()
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel, m.done = cancel, make(chan struct{})
 	go func() { defer close(m.done); m.Engine.RunOutbox(wctx) }()
@@ -191,6 +199,28 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	m.Logger.Info("naskah is serving", "addr", "http://"+m.Addr, "data_dir", c.DataDir, "storage", storageName(c), "index", indexName(c))
+	return nil
+}
+
+// serveMetrics serves /metrics on metrics_listen, when set: an address
+// only the monitoring network reaches, so no token is asked there.
+func (m *Main) serveMetrics() error {
+	if m.Config.MetricsListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.MetricsListen)
+	if err != nil {
+		return fmt.Errorf("listen on %s for metrics: %w (set NASKAH_METRICS_LISTEN to a free address)", m.Config.MetricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Server.MetricsHandler())
+	m.MetricsAddr = ln.Addr().String()
+	m.msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.msrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("metrics server stopped", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -255,6 +285,9 @@ func (m *Main) Close() error {
 	if m.Server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.Server.Shutdown(ctx))
+		if m.msrv != nil {
+			errs = append(errs, m.msrv.Shutdown(ctx))
+		}
 		cancel()
 	}
 	if m.cancel != nil {

@@ -46,6 +46,8 @@ type Config struct {
 	UsersFile        string   `yaml:"users_file"`         // YAML list of users; empty = demo users on a fresh data dir
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
+	MetricsToken     string   `yaml:"-"`                  // NASKAH_METRICS_TOKEN: bearer token of /metrics on the main listener
+	MetricsListen    string   `yaml:"metrics_listen"`     // host:port serving /metrics without a token (monitoring network only)
 	LogLevel         string   `yaml:"log_level"`
 }
 
@@ -118,6 +120,8 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_DEMO", "create demo users and keys on a fresh data dir (true/false)"},
 	{"NASKAH_SESSION_SECRET", "secret for session cookies (secret)"},
 	{"NASKAH_LOG_LEVEL", "debug, info, warn or error"},
+	{"NASKAH_METRICS_TOKEN", "bearer token for /metrics on the main listener (secret)"},
+	{"NASKAH_METRICS_LISTEN", "separate host:port for /metrics without a token"},
 }
 
 func (c *Config) applyEnv(env func(string) string) error {
@@ -171,6 +175,8 @@ func (c *Config) applyEnv(env func(string) string) error {
 	boolean("NASKAH_DEMO", &c.Demo)
 	str("NASKAH_SESSION_SECRET", &c.SessionSecret)
 	str("NASKAH_LOG_LEVEL", &c.LogLevel)
+	str("NASKAH_METRICS_TOKEN", &c.MetricsToken)
+	str("NASKAH_METRICS_LISTEN", &c.MetricsListen)
 	return err
 }
 
@@ -202,6 +208,12 @@ func (c *Config) Validate() error {
 		if _, err := time.Parse("2006-01-02", strings.Fields(d + " x")[0]); err != nil {
 			ps = append(ps, fmt.Sprintf("extra day %q: start it with a date YYYY-MM-DD", d))
 		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
+		ps = append(ps, "NASKAH_METRICS_TOKEN is shorter than 20 characters: use a long random token")
+	}
+	if c.MetricsListen != "" && c.MetricsListen == c.Listen {
+		ps = append(ps, "metrics_listen equals listen: give metrics their own address, or leave it empty and set NASKAH_METRICS_TOKEN")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
