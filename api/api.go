@@ -58,10 +58,7 @@ type Config struct {
 	MaxUploadBytes int64
 	MaxJSONBytes   int64 // bound of a JSON body (a sign request carries a keystore)
 	LoginRate      RateLimit
-	// MetricsToken is the bearer token /metrics asks for on the main
-	// listener; empty serves no metrics there (use MetricsHandler on a
-	// separate listener instead).
-	MetricsToken string
+	MetricsToken   string // bearer token of /metrics; empty = none there (serve MetricsHandler elsewhere)
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
