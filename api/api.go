@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type Config struct {
 	MaxJSONBytes   int64 // bound of a JSON body (a sign request carries a keystore)
 	LoginRate      RateLimit
 	MetricsToken   string // bearer token of /metrics; empty = none there (serve MetricsHandler elsewhere)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
@@ -68,14 +72,14 @@ type Config struct {
 	Mount func(s *Server, r fiber.Router)
 }
 
-// DefaultConfig returns the defaults: 12-hour sessions, 5 login attempts
-// per minute per address and user, 1 MiB JSON bodies.
+// DefaultConfig returns the defaults: 12-hour sessions, 20 failed logins
+// per 10 minutes per client address (across accounts), 1 MiB JSON bodies.
 func DefaultConfig() Config {
 	return Config{
 		SessionTTL:    12 * time.Hour,
 		PublicBaseURL: "http://localhost:8080",
 		MaxJSONBytes:  1 << 20,
-		LoginRate:     RateLimit{Burst: 5, Per: time.Minute},
+		LoginRate:     RateLimit{Burst: 20, Per: 10 * time.Minute},
 		ReadTimeout:   5 * time.Minute, // a 50 MB upload over a slow line
 		WriteTimeout:  5 * time.Minute,
 		IdleTimeout:   2 * time.Minute,

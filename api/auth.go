@@ -42,7 +42,7 @@ type auth struct {
 	ttl     time.Duration
 	secure  bool
 	now     func() time.Time
-	limiter *limiter
+	limiter *throttle
 	// dummy is compared against when the user is unknown, so that a
 	// wrong username costs as much time as a wrong password.
 	dummy []byte
@@ -57,7 +57,7 @@ func newAuth(cfg Config, now func() time.Time) *auth {
 	}
 	a := &auth{users: map[string]User{}, tokens: map[[32]byte]string{}, secret: cfg.SessionSecret, ttl: cfg.SessionTTL,
 		secure: strings.HasPrefix(cfg.PublicBaseURL, "https://"), now: now, revoked: map[string]time.Time{},
-		limiter: newLimiter(cfg.LoginRate, now)}
+		limiter: newThrottle(cfg.LoginRate, now)}
 	for _, u := range cfg.Users {
 		a.users[u.Username] = u
 		for _, t := range u.Tokens {
@@ -69,13 +69,13 @@ func newAuth(cfg Config, now func() time.Time) *auth {
 }
 
 // Login checks a password and returns the actor and a session token,
-// usable as a bearer token or as the session cookie's value. It is rate
-// limited per client address and user (pass "" as ip to skip the limit,
-// e.g. from a trusted command line).
+// usable as a bearer token or as the session cookie's value. It is
+// throttled per client address and account (see throttle); pass "" as ip
+// to skip that, e.g. from a trusted command line.
 func (s *Server) Login(ctx context.Context, ip, user, pass string) (naskah.Actor, string, error) {
 	a := s.auth
 	if ip != "" {
-		if wait := a.limiter.take(ip + "\x00" + user); wait > 0 {
+		if wait := a.limiter.begin(ip, user); wait > 0 {
 			return naskah.Actor{}, "", rateLimitedError(wait)
 		}
 	}
@@ -86,6 +86,9 @@ func (s *Server) Login(ctx context.Context, ip, user, pass string) (naskah.Actor
 	}
 	if err := bcrypt.CompareHashAndPassword(hash, []byte(pass)); err != nil || !ok || u.PasswordHash == "" {
 		return naskah.Actor{}, "", naskah.Errorf(naskah.EUNAUTHORIZED, "wrong username or password: check both and try again")
+	}
+	if ip != "" {
+		a.limiter.succeed(ip, user)
 	}
 	return u.Actor(), a.issue(user), nil
 }
@@ -270,7 +273,17 @@ func newLimiter(r RateLimit, now func() time.Time) *limiter {
 }
 
 // take spends one attempt and returns 0, or how long to wait for one.
-func (l *limiter) take(key string) time.Duration {
+func (l *limiter) take(key string) time.Duration { return l.use(key, 1) }
+
+// wait returns how long until key has an attempt, spending none.
+func (l *limiter) wait(key string) time.Duration { return l.use(key, 0) }
+
+// refund gives back an attempt spent by take.
+func (l *limiter) refund(key string) { l.use(key, -1) }
+
+// use refills key's bucket and spends n attempts when it has them
+// (n = 0 only looks, n < 0 gives back), returning the wait otherwise.
+func (l *limiter) use(key string, n float64) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -291,10 +304,14 @@ func (l *limiter) take(key string) time.Duration {
 	}
 	b.tokens = min(float64(l.rate.Burst), b.tokens+float64(now.Sub(b.at))/float64(every))
 	b.at = now
+	if n < 0 {
+		b.tokens = min(float64(l.rate.Burst), b.tokens-n)
+		return 0
+	}
 	if b.tokens < 1 {
 		return time.Duration((1 - b.tokens) * float64(every))
 	}
-	b.tokens--
+	b.tokens -= n
 	return 0
 }
 
@@ -305,11 +322,17 @@ type SessionAuth struct{ s *Server }
 // WebAuth returns the session authentication for the web UI.
 func (s *Server) WebAuth() SessionAuth { return SessionAuth{s} }
 
-// Login checks a password. The UI does not see the client address, so
-// its attempts share one rate-limit bucket per user name.
-func (w SessionAuth) Login(ctx context.Context, user, pass string) (naskah.Actor, string, error) {
-	return w.s.Login(ctx, "web-ui", user, pass)
+// Login checks a password, throttled per client address (from ClientIP)
+// and account like the API's login.
+func (w SessionAuth) Login(ctx context.Context, client, user, pass string) (naskah.Actor, string, error) {
+	if client == "" {
+		client = "unknown"
+	}
+	return w.s.Login(ctx, client, user, pass)
 }
+
+// ClientIP is Server.ClientIP, for the UI's Deps.
+func (w SessionAuth) ClientIP(c *fiber.Ctx) string { return w.s.ClientIP(c) }
 
 // ActorFromSession returns the actor of a session token.
 func (w SessionAuth) ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool) {

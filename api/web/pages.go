@@ -41,7 +41,7 @@ func (u *UI) login(c *fiber.Ctx) error {
 		v.Error = u.tr(c, "login.required")
 		return u.render(c, http.StatusBadRequest, "login", v)
 	}
-	_, token, err := u.auth.Login(c.UserContext(), user, pass)
+	_, token, err := u.auth.Login(c.UserContext(), u.client(c), user, pass)
 	if err != nil {
 		v.Error = u.userMessage(c, err)
 		return u.render(c, statusOf(err), "login", v)

@@ -37,11 +37,12 @@ var assets embed.FS
 // safe for concurrent use; sessions may live in any process (replicas), so
 // the UI keeps no session state of its own.
 type Auth interface {
-	// Login checks a user's password and opens a session. It returns the
+	// Login checks a user's password and opens a session; client is the
+	// address attempts are throttled by (Deps.ClientIP). It returns the
 	// actor and an opaque session token (kept in an HttpOnly cookie). Wrong
 	// credentials are an EUNAUTHORIZED *naskah.Error whose message the user
 	// may see; a backend that is down is EUNAVAILABLE.
-	Login(ctx context.Context, user, pass string) (naskah.Actor, string, error)
+	Login(ctx context.Context, client, user, pass string) (naskah.Actor, string, error)
 	// ActorFromSession returns the actor of a live session, or false when
 	// the token is unknown, expired or logged out.
 	ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool)
@@ -56,6 +57,9 @@ type Deps struct {
 	BaseURL string           // public base URL, e.g. https://naskah.pom.go.id; https makes cookies Secure
 	Now     func() time.Time // clock for deadlines; default time.Now
 	Logger  *slog.Logger     // default: discard
+	// ClientIP names the client of a request for login throttling (the
+	// API's trusted-proxy rule); default: the peer address.
+	ClientIP func(*fiber.Ctx) string
 }
 
 // UI serves the pages. Safe for concurrent use.
@@ -68,6 +72,7 @@ type UI struct {
 	pages   map[string]*template.Template
 	static  fs.FS
 	secure  bool
+	client  func(*fiber.Ctx) string
 }
 
 // Cookie names.
@@ -88,12 +93,15 @@ func New(d Deps) *UI {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.ClientIP == nil {
+		d.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
+	}
 	st, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err)
 	}
 	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
-		static: st, secure: strings.HasPrefix(d.BaseURL, "https://")}
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), client: d.ClientIP}
 	u.pages = parsePages()
 	return u
 }

@@ -166,6 +166,11 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.MaxUploadBytes = int64(c.MaxUploadMB) << 20
 	acfg.Logger = m.Logger
 	acfg.MetricsToken = c.MetricsToken
+	proxies, err := api.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	acfg.TrustedProxies = proxies
 	users, err := m.users()
 	if err != nil {
 		return err
@@ -176,7 +181,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
-		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger}).Register(r)
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, ClientIP: s.ClientIP}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {

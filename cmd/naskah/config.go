@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bpom/naskah/api"
 )
 
 // Config is Naskah's one typed configuration: DefaultConfig, then a YAML
@@ -48,6 +50,7 @@ type Config struct {
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
 	MetricsToken     string   `yaml:"-"`                  // NASKAH_METRICS_TOKEN: bearer token of /metrics on the main listener
 	MetricsListen    string   `yaml:"metrics_listen"`     // host:port serving /metrics without a token (monitoring network only)
+	TrustedProxies   []string `yaml:"trusted_proxies"`    // CIDRs of reverse proxies whose X-Forwarded-For is believed
 	LogLevel         string   `yaml:"log_level"`
 }
 
@@ -122,6 +125,7 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_LOG_LEVEL", "debug, info, warn or error"},
 	{"NASKAH_METRICS_TOKEN", "bearer token for /metrics on the main listener (secret)"},
 	{"NASKAH_METRICS_LISTEN", "separate host:port for /metrics without a token"},
+	{"NASKAH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
 }
 
 func (c *Config) applyEnv(env func(string) string) error {
@@ -177,6 +181,9 @@ func (c *Config) applyEnv(env func(string) string) error {
 	str("NASKAH_LOG_LEVEL", &c.LogLevel)
 	str("NASKAH_METRICS_TOKEN", &c.MetricsToken)
 	str("NASKAH_METRICS_LISTEN", &c.MetricsListen)
+	if v := env("NASKAH_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
 	return err
 }
 
@@ -214,6 +221,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MetricsListen != "" && c.MetricsListen == c.Listen {
 		ps = append(ps, "metrics_listen equals listen: give metrics their own address, or leave it empty and set NASKAH_METRICS_TOKEN")
+	}
+	if _, err := api.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		ps = append(ps, fmt.Sprintf("trusted_proxies: %v: use CIDRs such as 10.0.0.0/8 or single addresses", err))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
