@@ -52,7 +52,8 @@ type RateLimit struct {
 type Config struct {
 	Users         []User
 	SessionSecret []byte        // HMAC key for session and CSRF tokens, at least 32 bytes
-	SessionTTL    time.Duration // lifetime of a login
+	SessionTTL    time.Duration // lifetime of a login (absolute timeout)
+	SessionIdle   time.Duration // a session unused this long ends; 0 = no idle timeout
 	PublicBaseURL string        // e.g. https://naskah.pom.go.id; cookies are Secure when https
 	// MaxUploadBytes bounds a document upload; 0 takes the engine's limit.
 	// The whole request may be 1 MiB larger (multipart framing, fields).
@@ -77,6 +78,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		SessionTTL:    12 * time.Hour,
+		SessionIdle:   2 * time.Hour,
 		PublicBaseURL: "http://localhost:8080",
 		MaxJSONBytes:  1 << 20,
 		LoginRate:     RateLimit{Burst: 20, Per: 10 * time.Minute},
@@ -91,6 +93,9 @@ func (c *Config) Validate() error {
 	var problems []string
 	if len(c.SessionSecret) < 32 {
 		problems = append(problems, "the session secret is shorter than 32 bytes: set NASKAH_SESSION_SECRET to 32 or more random bytes")
+	}
+	if c.SessionIdle < 0 {
+		problems = append(problems, "the session idle timeout cannot be negative: use e.g. 2h, or 0 for none")
 	}
 	if c.SessionTTL <= 0 {
 		problems = append(problems, "the session lifetime must be positive, e.g. 12h")
@@ -175,7 +180,7 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
-	s.auth = newAuth(cfg, func() time.Time { return engine.Now() }) // engine.Now may be set after New
+	s.auth = newAuth(cfg, func() time.Time { return engine.Now() }, engine.Store) // engine.Now may be set after New
 	s.app = fiber.New(fiber.Config{
 		AppName:               "naskah",
 		DisableStartupMessage: true,
@@ -250,6 +255,9 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: p + "/login", handler: s.login, body: "json", summary: "Log in: returns a bearer token and sets the session cookie", tag: "auth"},
 		{method: "POST", path: p + "/logout", handler: s.logout, auth: true, summary: "Log out: ends the session", tag: "auth", okStatus: 204},
 		{method: "GET", path: p + "/me", handler: s.me, auth: true, summary: "The signed-in actor and the CSRF token for the UI", tag: "auth"},
+		{method: "GET", path: p + "/sessions", handler: s.listSessions, auth: true, query: []string{"user"}, summary: "Your live sessions (ADMIN: ?user= for another user's)", tag: "auth"},
+		{method: "DELETE", path: p + "/sessions/:id", handler: s.endSession, auth: true, query: []string{"user"}, summary: "End one of your sessions on every replica (ADMIN: ?user= for another user's)", tag: "auth", okStatus: 204},
+		{method: "POST", path: p + "/users/:user/sessions/revoke", handler: s.revokeUserSessions, auth: true, summary: "ADMIN: end every session of a user", tag: "auth"},
 
 		{method: "POST", path: p + "/agreements", handler: s.initiate, auth: true, body: "json", summary: "Initiate an agreement (process A or B)", tag: "agreements", okStatus: 201},
 		{method: "GET", path: p + "/agreements", handler: s.listAgreements, auth: true, query: filters, summary: "List the agreements you may see, with filters and paging", tag: "agreements"},

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,12 +15,13 @@ import (
 	"github.com/bpom/naskah/api"
 	"github.com/bpom/naskah/pipeline"
 	"github.com/bpom/naskah/search/bleve"
+	"github.com/bpom/naskah/storage"
 	"github.com/bpom/naskah/storage/local"
 )
 
 // MustLocalServer is an api.Server over local storage and an in-memory
-// index, for tests of the HTTP layer that need no MinIO. Users "unit"
-// and "bkh" have the password "<name>-pass".
+// index, for tests of the HTTP layer that need no MinIO. Users "unit",
+// "bkh" and "admin" have the password "<name>-pass".
 func MustLocalServer(tb testing.TB, dir string, edit func(*api.Config)) *api.Server {
 	tb.Helper()
 	st, err := local.Open(local.Config{Dir: filepath.Join(dir, "store")})
@@ -27,6 +29,14 @@ func MustLocalServer(tb testing.TB, dir string, edit func(*api.Config)) *api.Ser
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	s, _ := MustServerOn(tb, st, edit)
+	return s
+}
+
+// MustServerOn is an api.Server with its own engine on st: several of them
+// on one store are replicas.
+func MustServerOn(tb testing.TB, st storage.Store, edit func(*api.Config)) (*api.Server, *pipeline.Engine) {
+	tb.Helper()
 	idx, err := bleve.OpenMem()
 	if err != nil {
 		tb.Fatal(err)
@@ -38,12 +48,9 @@ func MustLocalServer(tb testing.TB, dir string, edit func(*api.Config)) *api.Ser
 	for _, u := range []api.User{
 		{Username: "unit", Name: "Dewi", Role: naskah.RoleUnit, Unit: "Direktorat Registrasi Obat"},
 		{Username: "bkh", Name: "Sari", Role: naskah.RoleBKH},
+		{Username: "admin", Name: "Admin", Role: naskah.RoleAdmin},
 	} {
-		h, err := bcrypt.GenerateFromPassword([]byte(u.Username+"-pass"), bcrypt.MinCost)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		u.PasswordHash = string(h)
+		u.PasswordHash = testHash(tb, u.Username+"-pass")
 		cfg.Users = append(cfg.Users, u)
 	}
 	if edit != nil {
@@ -53,7 +60,7 @@ func MustLocalServer(tb testing.TB, dir string, edit func(*api.Config)) *api.Ser
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return s, eng
 }
 
 func testRequest(tb testing.TB, app *fiber.App, method, path, body, token string) *http.Response {
@@ -127,4 +134,25 @@ func TestMetricsGuard(t *testing.T) {
 			t.Errorf("token %q: got %d, want %d", token, resp.StatusCode, want)
 		}
 	}
+}
+
+var (
+	hashMu sync.Mutex
+	hashes = map[string]string{}
+)
+
+// testHash is one bcrypt hash per password for the whole test binary, so
+// that servers built from the same users are replicas of one config.
+func testHash(tb testing.TB, pass string) string {
+	hashMu.Lock()
+	defer hashMu.Unlock()
+	if h, ok := hashes[pass]; ok {
+		return h
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hashes[pass] = string(h)
+	return string(h)
 }

@@ -69,7 +69,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if t, _ := c.Locals(localSession).(string); t != "" {
-		s.Logout(t)
+		if err := s.Logout(c.UserContext(), t); err != nil {
+			return err
+		}
 	}
 	s.ClearSessionCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)

@@ -131,6 +131,8 @@ func (u *UI) Register(r fiber.Router) {
 	r.Get("/search", u.requireLogin(u.search))
 	r.Get("/monev", u.requireLogin(u.monev))
 	r.Post("/monev", u.requireLogin(u.openMonev))
+	r.Get("/sessions", u.requireLogin(u.sessionsPage))
+	r.Post("/sessions/:id/end", u.requireLogin(u.endSession))
 }
 
 // Locals keys.
