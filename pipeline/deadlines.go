@@ -83,6 +83,9 @@ func (e *Engine) OpenMonevRound(ctx context.Context, actor naskah.Actor, period 
 		now := e.now()
 		period = fmt.Sprintf("%d-Q%d", now.Year(), (int(now.Month())-1)/3+1)
 	}
+	if err := naskah.CheckText("period", period, naskah.MaxShort, false); err != nil {
+		return nil, err
+	}
 	all, err := e.List(ctx, actor)
 	if err != nil {
 		return nil, err

@@ -121,6 +121,9 @@ func (e *Engine) Initiate(ctx context.Context, actor naskah.Actor, a naskah.Agre
 			return nil, err
 		}
 	}
+	if err := checkAgreementText(a); err != nil {
+		return nil, err
+	}
 	return e.initiate(ctx, actor, a, requestID)
 }
 
@@ -312,6 +315,9 @@ func (e *Engine) storeMedia(ctx context.Context, a *naskah.Agreement, kind naska
 // check revision and idempotency, prepare (store bytes), Apply, queue the
 // index update, commit conditionally; undo stored bytes on failure.
 func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Agreement) (naskah.Action, func(), error)) (*naskah.Agreement, error) {
+	if err := naskah.CheckText("note", r.Note, naskah.MaxNote, true); err != nil {
+		return nil, err
+	}
 	a, etag, err := e.Load(ctx, r.ID)
 	if err != nil {
 		return nil, err

@@ -68,3 +68,26 @@ func movedOn(a *naskah.Agreement, actor naskah.Actor, kind naskah.ActionKind) bo
 func movedOnError(a *naskah.Agreement, cause error) error {
 	return naskah.WrapError(naskah.ECONFLICT, cause, "Perjanjian sudah berpindah ke langkah %s sebelum tindakan Anda tiba (orang lain bertindak lebih dulu): muat ulang — The agreement moved on to step %s before your action arrived (someone else acted first): reload it", a.Step, a.Step)
 }
+
+// checkAgreementText bounds the free-text fields a client sets when
+// initiating (see naskah.CheckText).
+func checkAgreementText(a naskah.Agreement) error {
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"title", a.Title, naskah.MaxTitle},
+		{"number", a.Number, naskah.MaxNumber},
+		{"partner.name", a.Partner.Name, naskah.MaxName},
+		{"partner.country", a.Partner.Country, naskah.MaxShort},
+		{"unit", a.Unit, naskah.MaxName},
+		{"extends", a.Extends, naskah.MaxShort},
+		{"monitors", a.Monitors, naskah.MaxShort},
+		{"period", a.Period, naskah.MaxShort},
+	} {
+		if err := naskah.CheckText(f.name, f.value, f.max, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
