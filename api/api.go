@@ -60,10 +60,10 @@ type Config struct {
 	MaxUploadBytes int64
 	MaxJSONBytes   int64 // bound of a JSON body (a sign request carries a keystore)
 	LoginRate      RateLimit
-	MetricsToken   string // bearer token of /metrics; empty = none there (serve MetricsHandler elsewhere)
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
-	// the client; from anyone else the header is ignored.
-	TrustedProxies []netip.Prefix
+	MetricsToken   string         // bearer token of /metrics; empty = none there (serve MetricsHandler elsewhere)
+	TrustedProxies []netip.Prefix // proxies whose X-Forwarded-For names the client; from others it is ignored
+	MaxHeavy       int            // concurrent stamp/sign/verify requests
+	HeavyWait      time.Duration  // how long one waits for a slot before a 503
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
@@ -85,6 +85,8 @@ func DefaultConfig() Config {
 		ReadTimeout:   5 * time.Minute, // a 50 MB upload over a slow line
 		WriteTimeout:  5 * time.Minute,
 		IdleTimeout:   2 * time.Minute,
+		MaxHeavy:      4,
+		HeavyWait:     2 * time.Second,
 	}
 }
 
@@ -156,6 +158,7 @@ type Server struct {
 	log     *slog.Logger
 	auth    *auth
 	metrics *metrics
+	heavy   *heavyLimit
 	routes  []route
 }
 
@@ -179,7 +182,13 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	if cfg.MaxHeavy <= 0 {
+		cfg.MaxHeavy = 4
+	}
+	if cfg.HeavyWait <= 0 {
+		cfg.HeavyWait = 2 * time.Second
+	}
+	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, metrics: newMetrics(), heavy: newHeavyLimit(cfg.MaxHeavy, cfg.HeavyWait)}
 	s.auth = newAuth(cfg, func() time.Time { return engine.Now() }, engine.Store) // engine.Now may be set after New
 	s.app = fiber.New(fiber.Config{
 		AppName:               "naskah",
@@ -204,6 +213,9 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 		handlers := []fiber.Handler{}
 		if r.auth {
 			handlers = append(handlers, s.requireActor)
+		}
+		if r.heavy {
+			handlers = append(handlers, s.Heavy())
 		}
 		s.app.Add(r.method, r.path, append(handlers, r.handler)...)
 	}
@@ -238,6 +250,7 @@ type route struct {
 	query        []string // documented query parameters
 	produces     string   // response media type; "" is application/json
 	okStatus     int      // success status; 0 is 200
+	heavy        bool     // bounded by MaxHeavy (stamps, signs, verifies)
 }
 
 func (s *Server) routeTable() []route {
@@ -264,15 +277,15 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: p + "/agreements/:id", handler: s.getAgreement, auth: true, summary: "One agreement with its step timeline, deadline and your allowed actions", tag: "agreements"},
 		{method: "GET", path: p + "/agreements/:id/audit", handler: s.audit, auth: true, summary: "The agreement's audit trail and whether its hash chain verifies", tag: "agreements"},
 		{method: "POST", path: p + "/agreements/:id/actions/:action", handler: s.act, auth: true, body: "json", summary: "Take an SOP action: submit, approve, reject, return, deliver, receive or archive", tag: "actions"},
-		{method: "POST", path: p + "/agreements/:id/sign", handler: s.sign, auth: true, body: "json+multipart", summary: "Sign the text with a PKCS#12 keystore (the passphrase is never stored)", tag: "actions"},
-		{method: "POST", path: p + "/agreements/:id/documents", handler: s.upload, auth: true, body: "multipart", query: []string{"kind", "revision", "note"}, summary: "Upload a document version (PDF, streamed, size-limited)", tag: "documents", okStatus: 201},
+		{method: "POST", path: p + "/agreements/:id/sign", handler: s.sign, auth: true, heavy: true, body: "json+multipart", summary: "Sign the text with a PKCS#12 keystore (the passphrase is never stored)", tag: "actions"},
+		{method: "POST", path: p + "/agreements/:id/documents", handler: s.upload, auth: true, heavy: true, body: "multipart", query: []string{"kind", "revision", "note"}, summary: "Upload a document version (PDF, streamed, size-limited)", tag: "documents", okStatus: 201},
 		{method: "GET", path: p + "/agreements/:id/documents", handler: s.listDocuments, auth: true, summary: "List the agreement's document versions", tag: "documents"},
-		{method: "GET", path: p + "/agreements/:id/documents/:kind/:version", handler: s.download, auth: true, query: []string{"original"}, produces: "application/pdf", summary: "Download a version (\"latest\" for the newest): a stamped uncontrolled copy, or ?original=1 for the stored bytes", tag: "documents"},
+		{method: "GET", path: p + "/agreements/:id/documents/:kind/:version", handler: s.download, auth: true, heavy: true, query: []string{"original"}, produces: "application/pdf", summary: "Download a version (\"latest\" for the newest): a stamped uncontrolled copy, or ?original=1 for the stored bytes", tag: "documents"},
 
 		{method: "POST", path: p + "/monev/rounds", handler: s.openMonev, auth: true, body: "json", summary: "Open monev rounds (process C) for signed agreements", tag: "monev", okStatus: 201},
 		{method: "GET", path: p + "/deadlines", handler: s.deadlines, auth: true, summary: "Overdue, due soon and on-time steps; agreements expiring soon", tag: "deadlines"},
 		{method: "GET", path: p + "/search", handler: s.search, auth: true, query: searchParams, summary: "Search the archive: text, filters, facets", tag: "search"},
-		{method: "POST", path: p + "/verify", handler: s.verify, auth: true, body: "multipart", summary: "Verify the signatures of any PDF", tag: "verify"},
-		{method: "GET", path: p + "/public/verify/:id", handler: s.publicVerify, summary: "Public verification of an agreement's signed text (the QR code's target)", tag: "verify"},
+		{method: "POST", path: p + "/verify", handler: s.verify, auth: true, heavy: true, body: "multipart", summary: "Verify the signatures of any PDF", tag: "verify"},
+		{method: "GET", path: p + "/public/verify/:id", handler: s.publicVerify, heavy: true, summary: "Public verification of an agreement's signed text (the QR code's target)", tag: "verify"},
 	}
 }

@@ -60,6 +60,9 @@ type Deps struct {
 	// ClientIP names the client of a request for login throttling (the
 	// API's trusted-proxy rule); default: the peer address.
 	ClientIP func(*fiber.Ctx) string
+	// Heavy, when set, takes a slot for heavy PDF work (the API's
+	// AcquireHeavy) around uploads, signatures, downloads and verifications.
+	Heavy func(context.Context) (release func(), err error)
 }
 
 // UI serves the pages. Safe for concurrent use.
@@ -73,6 +76,7 @@ type UI struct {
 	static  fs.FS
 	secure  bool
 	client  func(*fiber.Ctx) string
+	heavy   func(context.Context) (func(), error)
 }
 
 // Cookie names.
@@ -101,7 +105,7 @@ func New(d Deps) *UI {
 		panic(err)
 	}
 	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
-		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), client: d.ClientIP}
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), client: d.ClientIP, heavy: d.Heavy}
 	u.pages = parsePages()
 	return u
 }
@@ -114,20 +118,20 @@ func (u *UI) Register(r fiber.Router) {
 	r.Post("/login", u.login)
 	r.Post("/logout", u.logout)
 	r.Get("/verify", u.verifyPage)
-	r.Post("/verify", u.verifyUpload)
-	r.Get("/verify/:id", u.verifyPage)
-	r.Post("/verify/:id", u.verifyUpload)
+	r.Post("/verify", u.bounded(u.verifyUpload))
+	r.Get("/verify/:id", u.bounded(u.verifyPage))
+	r.Post("/verify/:id", u.bounded(u.verifyUpload))
 
 	r.Get("/", u.requireLogin(u.dashboard))
 	r.Get("/agreements", u.requireLogin(u.list))
 	r.Get("/agreements/new", u.requireLogin(u.initiatePage))
 	r.Post("/agreements", u.requireLogin(u.initiate))
 	r.Get("/agreements/:id", u.requireLogin(u.detail))
-	r.Post("/agreements/:id/upload", u.requireLogin(u.upload))
+	r.Post("/agreements/:id/upload", u.bounded(u.requireLogin(u.upload)))
 	r.Post("/agreements/:id/act", u.requireLogin(u.act))
-	r.Get("/agreements/:id/documents/:kind/:version", u.requireLogin(u.download))
+	r.Get("/agreements/:id/documents/:kind/:version", u.bounded(u.requireLogin(u.download)))
 	r.Get("/agreements/:id/sign", u.requireLogin(u.signPage))
-	r.Post("/agreements/:id/sign", u.requireLogin(u.sign))
+	r.Post("/agreements/:id/sign", u.bounded(u.requireLogin(u.sign)))
 	r.Get("/search", u.requireLogin(u.search))
 	r.Get("/monev", u.requireLogin(u.monev))
 	r.Post("/monev", u.requireLogin(u.openMonev))
@@ -217,6 +221,22 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// bounded runs h in a heavy-work slot when Deps.Heavy is set; a saturated
+// server shows a page saying so, with Retry-After.
+func (u *UI) bounded(h fiber.Handler) fiber.Handler {
+	if u.heavy == nil {
+		return h
+	}
+	return func(c *fiber.Ctx) error {
+		release, err := u.heavy(c.UserContext())
+		if err != nil {
+			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+		}
+		defer release()
+		return h(c)
+	}
 }
 
 func (u *UI) requireLogin(h func(*fiber.Ctx, naskah.Actor) error) fiber.Handler {
