@@ -44,14 +44,19 @@ func CheckClientID(actor naskah.Actor, id string) error {
 	return nil
 }
 
-// movedOn reports whether the actor could have taken kind (any action when
-// kind is "") at the step the agreement left last: a refusal now means
-// someone else acted first, a conflict (409) rather than a lack of rights.
+// movedOn reports whether a refusal of actor's kind is the late end of a
+// race rather than a lack of rights: the step the agreement left last was
+// finished with this very action (or, for kind "", a step-less refusal
+// such as an upload's, by this very user), and actor could have taken it
+// there. Such a request is a conflict (409): someone acted first.
 func movedOn(a *naskah.Agreement, actor naskah.Actor, kind naskah.ActionKind) bool {
 	for i := len(a.History) - 1; i >= 0; i-- {
 		h := a.History[i]
 		if h.Done == nil {
 			continue
+		}
+		if kind == "" && h.By != actor.User || kind != "" && h.Decision != kind {
+			return false
 		}
 		prev := *a
 		prev.Step, prev.Status = h.Step, naskah.StatusActive
