@@ -83,3 +83,18 @@ func TestLoginRedirectSafe(t *testing.T) {
 		t.Errorf("safe next: Location %q, want /agreements?x=1", r.Location)
 	}
 }
+
+// TestFormBodyBounded: a form larger than its bound is refused with 413
+// before any field is parsed, and no session is opened.
+func TestFormBodyBounded(t *testing.T) {
+	e := MustEnv(t, "http://localhost")
+	c := newClient(t, e.App)
+	c.get("/login")
+	r := c.post("/login", url.Values{"user": {"unit"}, "password": {"unit-pass"}, "pad": {strings.Repeat("a", 2<<20)}})
+	if r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 MB login form: %d, want 413", r.Status)
+	}
+	if _, ok := c.cookies["naskah_session"]; ok {
+		t.Errorf("a session was opened by a refused form")
+	}
+}

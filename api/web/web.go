@@ -63,6 +63,10 @@ type Deps struct {
 	// Heavy, when set, takes a slot for heavy PDF work (the API's
 	// AcquireHeavy) around uploads, signatures, downloads and verifications.
 	Heavy func(context.Context) (release func(), err error)
+	// MaxUploadBytes bounds a multipart form (an upload, a keystore, a PDF
+	// to verify), 1 MiB more for the other fields; default the engine's
+	// limit. Other forms are bounded by 1 MiB.
+	MaxUploadBytes int64
 }
 
 // UI serves the pages. Safe for concurrent use.
@@ -77,6 +81,7 @@ type UI struct {
 	secure  bool
 	client  func(*fiber.Ctx) string
 	heavy   func(context.Context) (func(), error)
+	maxForm int64 // multipart body bound
 }
 
 // Cookie names.
@@ -97,6 +102,12 @@ func New(d Deps) *UI {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.MaxUploadBytes <= 0 && d.Engine != nil {
+		d.MaxUploadBytes = d.Engine.Config.Limits.MaxBytes
+	}
+	if d.MaxUploadBytes <= 0 {
+		d.MaxUploadBytes = 50 << 20
+	}
 	if d.ClientIP == nil {
 		d.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
 	}
@@ -105,7 +116,7 @@ func New(d Deps) *UI {
 		panic(err)
 	}
 	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
-		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), client: d.ClientIP, heavy: d.Heavy}
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), client: d.ClientIP, heavy: d.Heavy, maxForm: d.MaxUploadBytes + 1<<20}
 	u.pages = parsePages()
 	return u
 }
@@ -179,6 +190,13 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 	u.securityHeaders(c)
 
 	if c.Method() == fiber.MethodPost {
+		if err := u.bufferForm(c); err != nil {
+			c.Context().SetConnectionClose() // the rest of the body is not read
+			if isXHR(c) {
+				return c.Status(statusOf(err)).JSON(fiber.Map{"error": u.userMessage(c, err), "field": "file"})
+			}
+			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+		}
 		got := c.FormValue(csrfField)
 		if got == "" {
 			got = c.Get(csrfHeader)
@@ -206,6 +224,16 @@ func (u *UI) securityHeaders(c *fiber.Ctx) {
 	if u.secure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
+}
+
+// bufferForm bounds a POST body before any form parser reads it: 1 MiB
+// for plain forms, the upload limit for multipart ones.
+func (u *UI) bufferForm(c *fiber.Ctx) error {
+	limit, what := int64(1<<20), "form"
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
+		limit, what = u.maxForm, "upload"
+	}
+	return api.BufferBody(c, limit, what)
 }
 
 // sessionCSRF derives the form token from the session token, so every

@@ -181,7 +181,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
-		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, ClientIP: s.ClientIP, Heavy: s.AcquireHeavy}).Register(r)
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, ClientIP: s.ClientIP, Heavy: s.AcquireHeavy,
+			MaxUploadBytes: acfg.MaxUploadBytes}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -417,6 +418,57 @@ func TestSecuritySuite(t *testing.T) {
 		json.Unmarshal([]byte(s.json("GET", "/agreements/"+owned.ID+"/documents", unit, nil).body), &docs)
 		if len(docs.Documents) != 0 {
 			t.Errorf("%d documents stored by refused uploads, want 0", len(docs.Documents))
+		}
+	})
+
+	t.Run("UI bodies bounded while streaming", func(t *testing.T) {
+		c := s.uiClient()
+		s.uiLogin(c, "unit", "/")
+		_, csrf := s.page(c, "GET", s.urls[0]+"/agreements/"+owned.ID, nil)
+		send := func(path, ctype string, write func(io.Writer)) int {
+			pr, pw := io.Pipe() // no Content-Length: the body is chunked and counted as it arrives
+			go func() { write(pw); pw.Close() }()
+			defer pr.Close()
+			req, _ := http.NewRequest("POST", s.urls[0]+path, pr)
+			req.Header.Set("Content-Type", ctype)
+			req.Header.Set("X-Forwarded-For", "192.0.2.50")
+			resp, err := c.Do(req)
+			if err != nil {
+				return 0 // the server may end the connection mid-body
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		chunk := bytes.Repeat([]byte("x"), 1<<10)
+		if st := send("/agreements/"+owned.ID+"/upload", "multipart/form-data; boundary=naskahbatas", func(w io.Writer) {
+			mw := multipart.NewWriter(w)
+			mw.SetBoundary("naskahbatas")
+			mw.WriteField("_csrf", csrf)
+			mw.WriteField("kind", "nota_dinas")
+			fw, _ := mw.CreateFormFile("file", "besar.pdf")
+			for range 3 << 10 { // 3 MB over a 1 MB limit
+				if _, err := fw.Write(chunk); err != nil {
+					return
+				}
+			}
+			mw.Close()
+		}); st != 413 && st != 0 {
+			t.Errorf("a 3 MB chunked UI upload: %d, want 413", st)
+		}
+		if st := send("/login", "application/x-www-form-urlencoded", func(w io.Writer) {
+			io.WriteString(w, "_csrf="+csrf+"&user=")
+			for range 3 << 10 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}); st != 413 && st != 0 {
+			t.Errorf("a 3 MB chunked login form: %d, want 413", st)
+		}
+		var docs struct{ Documents []any }
+		json.Unmarshal([]byte(s.json("GET", "/agreements/"+owned.ID+"/documents", unit, nil).body), &docs)
+		if len(docs.Documents) != 0 {
+			t.Errorf("%d documents stored by a refused UI upload, want 0", len(docs.Documents))
 		}
 	})
 
