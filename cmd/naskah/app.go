@@ -171,6 +171,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	acfg.TrustedProxies = proxies
+	if d, err := time.ParseDuration(c.SessionIdle); err == nil {
+		acfg.SessionIdle = d
+	}
+	if d, err := time.ParseDuration(c.SessionTTL); err == nil && d > 0 {
+		acfg.SessionTTL = d
+	}
 	users, err := m.users()
 	if err != nil {
 		return err
