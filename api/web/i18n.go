@@ -236,6 +236,7 @@ var messages = map[string][2]string{
 	"err.title":             {"Terjadi kesalahan", "Something went wrong"},
 	"err.csrf":              {"Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan kirim lagi.", "The form expired or is not valid. Reload the page and send it again."},
 	"err.session":           {"Sesi Anda berakhir. Silakan masuk kembali.", "Your session ended. Please log in again."},
+	"new.nomonev":           {"Putaran monev dibuka di halaman Monev", "Monev rounds are opened on the Monev page"},
 	"nav.sessions":          {"Sesi", "Sessions"},
 	"ses.title":             {"Sesi masuk Anda", "Your sessions"},
 	"ses.live":              {"Sesi aktif", "Active sessions"},

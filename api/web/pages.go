@@ -229,6 +229,10 @@ func (u *UI) initiate(c *fiber.Ctx, actor naskah.Actor) error {
 	if f["unit"] == "" && !v.Data.(initData).Scoped {
 		v.Errors["unit"] = u.tr(c, "new.required")
 	}
+	if naskah.Process(f["process"]) == naskah.ProcessMonitoring {
+		// Rounds are opened on the monev page, which checks what they monitor.
+		v.Errors["process"], v.Error = u.tr(c, "new.nomonev"), u.tr(c, "new.nomonev")
+	}
 	a := naskah.Agreement{Title: f["title"], Process: naskah.Process(f["process"]), Kind: naskah.AgreementKind(f["kind"]),
 		Partner: naskah.Partner{Name: f["partner"], Kind: naskah.PartnerKind(f["partner_kind"]), Country: strings.ToUpper(f["country"])},
 		Unit:    f["unit"], InitiatorRole: naskah.Role(f["initiator_role"]), Signatory: naskah.Signatory(f["signatory"]),

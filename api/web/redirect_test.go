@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/api/web"
 )
 
@@ -96,5 +97,22 @@ func TestFormBodyBounded(t *testing.T) {
 	}
 	if _, ok := c.cookies["naskah_session"]; ok {
 		t.Errorf("a session was opened by a refused form")
+	}
+}
+
+// TestInitiateRefusesMonev: a monev round cannot be created through the
+// initiate form (it would skip the monev page's checks); nothing is stored.
+func TestInitiateRefusesMonev(t *testing.T) {
+	e := MustEnv(t, "http://localhost")
+	c := newClient(t, e.App)
+	c.login("bkh")
+	c.get("/agreements/new")
+	r := c.post("/agreements", url.Values{"title": {"Monev liar"}, "process": {"C"}, "kind": {"mou"}, "partner": {"PT X"},
+		"partner_kind": {"business"}, "unit": {"Direktorat Registrasi Obat"}})
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Monev") {
+		t.Errorf("initiate with process C: %d, want 400 naming the Monev page", r.Status)
+	}
+	if all, _ := e.Engine.List(t.Context(), naskah.Actor{User: "bkh", Role: naskah.RoleBKH}); len(all) != 0 {
+		t.Errorf("%d agreements stored, want 0", len(all))
 	}
 }
