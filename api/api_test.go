@@ -199,8 +199,24 @@ func TestProcesses(t *testing.T) {
 		t.Fatalf("unknown search parameter: %d, want 400", r.status)
 	}
 
-	// Metrics count requests by route and actions by kind.
-	resp, err := http.Get(v.base + "/metrics")
+	// Metrics count requests by route and actions by kind, for the bearer
+	// of the metrics token only.
+	for _, tok := range []string{"", "wrong-token-0123456789abcdef", v.tokens["bkh"]} {
+		req, _ := http.NewRequest("GET", v.base+"/metrics", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := readAll(resp); resp.StatusCode != 401 || strings.Contains(b, "naskah_") {
+			t.Errorf("/metrics with token %q: %d, want 401 without metrics", tok, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("GET", v.base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

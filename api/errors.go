@@ -21,44 +21,59 @@ type problem struct {
 	Code   string `json:"code"`
 }
 
-// rateLimited is a refused login attempt; it is EUNAVAILABLE for callers
-// that only know codes, and 429 with Retry-After on the wire.
-type rateLimited struct {
-	retryAfter time.Duration
+// codeInfo is what one error code means on the wire.
+type codeInfo struct {
+	status int
+	title  string
+	// retry is the Retry-After sent when the error carries none; 0 sends
+	// no header.
+	retry time.Duration
 }
 
-func (e *rateLimited) Error() string { return "too many login attempts" }
-
-func (e *rateLimited) Unwrap() error {
-	return naskah.Errorf(naskah.EUNAVAILABLE, "too many login attempts for this user from your address: wait %d seconds and try again", int(e.retryAfter.Seconds()+0.5))
+// codeTable is the one place where error codes become HTTP statuses and
+// problem titles; the web UI uses it too, and a test checks that it covers
+// naskah.Codes.
+var codeTable = map[string]codeInfo{
+	naskah.EINVALID:      {fiber.StatusBadRequest, "Permintaan tidak valid — Invalid request", 0},
+	naskah.EUNAUTHORIZED: {fiber.StatusUnauthorized, "Belum masuk — Not signed in", 0},
+	naskah.EFORBIDDEN:    {fiber.StatusForbidden, "Tidak diizinkan — Not allowed", 0},
+	naskah.ENOTFOUND:     {fiber.StatusNotFound, "Tidak ditemukan — Not found", 0},
+	naskah.ECONFLICT:     {fiber.StatusConflict, "Konflik — Conflict", 0},
+	naskah.ERETAINED:     {fiber.StatusLocked, "Dalam masa retensi — Under retention", 0},
+	naskah.ETOOLARGE:     {fiber.StatusRequestEntityTooLarge, "Terlalu besar — Too large", 0},
+	naskah.EUNAVAILABLE:  {fiber.StatusServiceUnavailable, "Sementara tidak tersedia — Temporarily unavailable", 5 * time.Second},
+	naskah.ERATELIMITED:  {fiber.StatusTooManyRequests, "Terlalu banyak percobaan — Too many requests", 60 * time.Second},
+	naskah.EINTERNAL:     {fiber.StatusInternalServerError, "Kesalahan internal — Internal error", 0},
 }
 
-// StatusOf is the one place where error codes become HTTP statuses; the
-// web UI uses it too.
-func StatusOf(err error) int {
-	var rl *rateLimited
-	if errors.As(err, &rl) {
-		return fiber.StatusTooManyRequests
+func infoOf(code string) codeInfo {
+	if i, ok := codeTable[code]; ok {
+		return i
 	}
-	switch naskah.ErrorCode(err) {
-	case naskah.EINVALID:
-		return fiber.StatusBadRequest
-	case naskah.EUNAUTHORIZED:
-		return fiber.StatusUnauthorized
-	case naskah.EFORBIDDEN:
-		return fiber.StatusForbidden
-	case naskah.ENOTFOUND:
-		return fiber.StatusNotFound
-	case naskah.ECONFLICT:
-		return fiber.StatusConflict
-	case naskah.ERETAINED:
-		return fiber.StatusLocked
-	case naskah.ETOOLARGE:
-		return fiber.StatusRequestEntityTooLarge
-	case naskah.EUNAVAILABLE:
-		return fiber.StatusServiceUnavailable
+	return codeTable[naskah.EINTERNAL]
+}
+
+// StatusOf returns the HTTP status of err's code, from codeTable.
+func StatusOf(err error) int { return infoOf(naskah.ErrorCode(err)).status }
+
+// RetryAfterOf returns the Retry-After for err in whole seconds (rounded
+// up), or 0 when its code sends none.
+func RetryAfterOf(err error) int {
+	d := naskah.RetryAfter(err)
+	if d <= 0 {
+		d = infoOf(naskah.ErrorCode(err)).retry
 	}
-	return fiber.StatusInternalServerError
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// SetRetryAfter sets the Retry-After header when err's code asks for one.
+func SetRetryAfter(c *fiber.Ctx, err error) {
+	if n := RetryAfterOf(err); n > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(n))
+	}
 }
 
 // fromFiber turns Fiber's own errors (unknown method, unreadable request)
@@ -85,17 +100,13 @@ func fromFiber(err error) error {
 }
 
 // errorHandler writes every error as problem+json; internal errors show
-// "internal error" and their detail goes only to the log.
+// naskah.InternalMessage and their detail goes only to the log.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	err = fromFiber(err)
-	status := StatusOf(err)
 	code := naskah.ErrorCode(err)
-	if status == fiber.StatusTooManyRequests {
-		var rl *rateLimited
-		errors.As(err, &rl)
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(rl.retryAfter.Seconds()+0.999)))
-		code = naskah.EUNAVAILABLE
-	}
+	info := infoOf(code)
+	status := info.status
+	SetRetryAfter(c, err)
 	detail := naskah.ErrorMessage(err)
 	if code == naskah.EINTERNAL {
 		s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
@@ -111,33 +122,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.JSON(problem{
 		Type:   "https://naskah.pom.go.id/problems/" + code,
-		Title:  titleOf(code),
+		Title:  info.title,
 		Status: status,
 		Detail: detail,
 		Code:   code,
 	}, "application/problem+json")
-}
-
-func titleOf(code string) string {
-	switch code {
-	case naskah.EINVALID:
-		return "Invalid request"
-	case naskah.EUNAUTHORIZED:
-		return "Not signed in"
-	case naskah.EFORBIDDEN:
-		return "Not allowed"
-	case naskah.ENOTFOUND:
-		return "Not found"
-	case naskah.ECONFLICT:
-		return "Conflict"
-	case naskah.ERETAINED:
-		return "Under retention"
-	case naskah.ETOOLARGE:
-		return "Too large"
-	case naskah.EUNAVAILABLE:
-		return "Temporarily unavailable"
-	}
-	return "Internal error"
 }
 
 // recoverPanic turns a panic in a handler into a 500 whose detail is

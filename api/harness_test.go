@@ -58,6 +58,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 const maxUpload = 10 << 20
 
+// testMetricsToken is the bearer token of /metrics in these tests.
+const testMetricsToken = "metrics-token-for-tests-0123456789"
+
 // MustStart starts the whole stack; the outbox worker runs too, so search
 // sees what the API did.
 func MustStart(tb testing.TB) *env {
@@ -120,6 +123,7 @@ func mustStartOn(tb testing.TB, st storage.Store, srv *miniotest.Server) *env {
 	acfg.Users = demo.ConfigUsers()
 	acfg.SessionSecret = make([]byte, 32)
 	rand.Read(acfg.SessionSecret)
+	acfg.MetricsToken = testMetricsToken
 	acfg.Logger = slog.New(slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := api.New(e, acfg)
 	if err != nil {

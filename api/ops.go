@@ -57,9 +57,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if r.Username == "" || r.Password == "" {
 		return naskah.Errorf(naskah.EINVALID, "send username and password")
 	}
-	a, token, err := s.Login(c.UserContext(), c.IP(), r.Username, r.Password)
+	ip := s.ClientIP(c)
+	a, token, err := s.Login(c.UserContext(), ip, r.Username, r.Password)
 	if err != nil {
-		s.log.Info("login refused", "user", r.Username, "ip", c.IP(), "err", naskah.ErrorMessage(err))
+		s.log.Info("login refused", "user", r.Username, "ip", ip, "err", naskah.ErrorMessage(err))
 		return err
 	}
 	s.SetSessionCookie(c, token)
@@ -68,7 +69,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if t, _ := c.Locals(localSession).(string); t != "" {
-		s.Logout(t)
+		if err := s.Logout(c.UserContext(), t); err != nil {
+			return err
+		}
 	}
 	s.ClearSessionCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
@@ -248,6 +251,6 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if a, ok := c.Locals(localActor).(naskah.Actor); ok {
 		user = a.User
 	}
-	s.log.Info("http", "method", c.Method(), "route", route, "path", c.Path(), "status", status, "ms", d.Milliseconds(), "user", user, "ip", c.IP())
+	s.log.Info("http", "method", c.Method(), "route", route, "path", c.Path(), "status", status, "ms", d.Milliseconds(), "user", user, "ip", s.ClientIP(c))
 	return nil
 }

@@ -156,3 +156,30 @@ func boolParam(name, v string) (bool, error) {
 	}
 	return false, naskah.Errorf(naskah.EINVALID, "%s %q: use 1 or 0", name, v)
 }
+
+// BufferBody reads the request body into memory, refusing with ETOOLARGE
+// one that declares or streams more than max bytes before more than max+1
+// were read. fasthttp ignores BodyLimit for streamed bodies and its form
+// parsers read a stream to its end, so the web UI calls this before any
+// FormValue or FormFile.
+func BufferBody(c *fiber.Ctx, max int64, what string) error {
+	req := c.Request()
+	if cl := req.Header.ContentLength(); cl > 0 && int64(cl) > max {
+		return newLimitedReader(nil, max, what).err()
+	}
+	if !req.IsBodyStream() {
+		if int64(len(req.Body())) > max {
+			return newLimitedReader(nil, max, what).err()
+		}
+		return nil
+	}
+	data, err := io.ReadAll(newLimitedReader(c.Context().RequestBodyStream(), max, what))
+	if err != nil {
+		if naskah.ErrorCode(err) == naskah.ETOOLARGE {
+			return err
+		}
+		return naskah.WrapError(naskah.EINVALID, err, "the request body was cut off: send it again")
+	}
+	req.SetBody(data)
+	return nil
+}

@@ -83,6 +83,9 @@ func (e *Engine) OpenMonevRound(ctx context.Context, actor naskah.Actor, period 
 		now := e.now()
 		period = fmt.Sprintf("%d-Q%d", now.Year(), (int(now.Month())-1)/3+1)
 	}
+	if err := naskah.CheckText("period", period, naskah.MaxShort, false); err != nil {
+		return nil, err
+	}
 	all, err := e.List(ctx, actor)
 	if err != nil {
 		return nil, err
@@ -90,6 +93,9 @@ func (e *Engine) OpenMonevRound(ctx context.Context, actor naskah.Actor, period 
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
+	}
+	if err := checkMonevTargets(all, ids); err != nil {
+		return nil, err
 	}
 	open := map[string]bool{}
 	for _, a := range all {
@@ -111,7 +117,7 @@ func (e *Engine) OpenMonevRound(ctx context.Context, actor naskah.Actor, period 
 		}
 		round := naskah.Agreement{ID: monevID(a.ID, period), Title: "Monev " + period + ": " + a.Title, Process: naskah.ProcessMonitoring,
 			Kind: a.Kind, Partner: a.Partner, Monitors: a.ID, Period: period, Unit: a.Unit, InitiatorRole: a.InitiatorRole}
-		r, err := e.Initiate(ctx, actor, round, "")
+		r, err := e.initiate(ctx, actor, round, "")
 		if err != nil {
 			if naskah.ErrorCode(err) == naskah.ECONFLICT {
 				continue // opened concurrently
@@ -121,6 +127,28 @@ func (e *Engine) OpenMonevRound(ctx context.Context, actor naskah.Actor, period 
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// checkMonevTargets refuses named agreements a round cannot monitor: one
+// the actor cannot see answers as one that does not exist (no oracle of
+// other units' ids), one not yet signed or itself a round is EINVALID.
+func checkMonevTargets(visible []*naskah.Agreement, ids []string) error {
+	byID := make(map[string]*naskah.Agreement, len(visible))
+	for _, a := range visible {
+		byID[a.ID] = a
+	}
+	for _, id := range ids {
+		a, ok := byID[id]
+		switch {
+		case !ok:
+			return naskah.Errorf(naskah.ENOTFOUND, "Perjanjian %q tidak ada: periksa id-nya — Agreement %q does not exist: check the id", id, id)
+		case a.Process == naskah.ProcessMonitoring:
+			return naskah.Errorf(naskah.EINVALID, "%q adalah putaran monev, bukan perjanjian — %q is a monev round, not an agreement", id, id)
+		case a.Status != naskah.StatusCompleted:
+			return naskah.Errorf(naskah.EINVALID, "Perjanjian %q belum ditandatangani: monev hanya untuk perjanjian yang telah ditandatangani — Agreement %q is not signed yet: monev is for signed agreements only", id, id)
+		}
+	}
+	return nil
 }
 
 func monevID(id, period string) string {

@@ -118,8 +118,22 @@ func (e *Engine) Get(ctx context.Context, actor naskah.Actor, id string) (*naska
 	return a, nil
 }
 
-// Initiate creates an agreement at the first step of its process.
+// Initiate creates an agreement at the first step of its process. An id
+// the caller chose must pass CheckClientID.
 func (e *Engine) Initiate(ctx context.Context, actor naskah.Actor, a naskah.Agreement, requestID string) (*naskah.Agreement, error) {
+	if a.ID != "" {
+		if err := CheckClientID(actor, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkAgreementText(a); err != nil {
+		return nil, err
+	}
+	return e.initiate(ctx, actor, a, requestID)
+}
+
+// initiate is Initiate for ids the engine chose (monev rounds).
+func (e *Engine) initiate(ctx context.Context, actor naskah.Actor, a naskah.Agreement, requestID string) (*naskah.Agreement, error) {
 	now := e.now()
 	if a.ID == "" {
 		a.ID = NewID(now)
@@ -306,6 +320,9 @@ func (e *Engine) storeMedia(ctx context.Context, a *naskah.Agreement, kind naska
 // check revision and idempotency, prepare (store bytes), Apply, queue the
 // index update, commit conditionally; undo stored bytes on failure.
 func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Agreement) (naskah.Action, func(), error)) (*naskah.Agreement, error) {
+	if err := naskah.CheckText("note", r.Note, naskah.MaxNote, true); err != nil {
+		return nil, err
+	}
 	a, etag, err := e.Load(ctx, r.ID)
 	if err != nil {
 		return nil, err
@@ -321,10 +338,16 @@ func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Ag
 	}
 	act, undo, err := prepare(a)
 	if err != nil {
+		if naskah.ErrorCode(err) == naskah.EFORBIDDEN && movedOn(a, r.Actor, "") {
+			return nil, movedOnError(a, err)
+		}
 		return nil, err
 	}
 	act.At = e.now()
 	next, err := naskah.Apply(*a, act, e.Calendar)
+	if naskah.ErrorCode(err) == naskah.EFORBIDDEN && movedOn(a, r.Actor, act.Kind) {
+		err = movedOnError(a, err)
+	}
 	committing := err == nil
 	if committing {
 		err = e.commit(ctx, &next, etag)

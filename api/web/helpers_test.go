@@ -58,7 +58,7 @@ func newMemAuth() *memAuth {
 	return a
 }
 
-func (a *memAuth) Login(_ context.Context, user, pass string) (naskah.Actor, string, error) {
+func (a *memAuth) Login(_ context.Context, _, user, pass string) (naskah.Actor, string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	u, ok := a.users[user]

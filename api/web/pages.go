@@ -26,7 +26,7 @@ func param(c *fiber.Ctx, key string) string { return utils.CopyString(c.Params(k
 
 func (u *UI) loginPage(c *fiber.Ctx) error {
 	if _, ok := c.Locals(localActor).(naskah.Actor); ok {
-		return c.Redirect("/", http.StatusSeeOther)
+		return u.redirect(c, "/")
 	}
 	v := u.newView(c, u.tr(c, "login.title"), "login")
 	v.Form["next"] = safeNext(c.Query("next"))
@@ -41,7 +41,7 @@ func (u *UI) login(c *fiber.Ctx) error {
 		v.Error = u.tr(c, "login.required")
 		return u.render(c, http.StatusBadRequest, "login", v)
 	}
-	_, token, err := u.auth.Login(c.UserContext(), user, pass)
+	_, token, err := u.auth.Login(c.UserContext(), u.client(c), user, pass)
 	if err != nil {
 		v.Error = u.userMessage(c, err)
 		return u.render(c, statusOf(err), "login", v)
@@ -51,15 +51,17 @@ func (u *UI) login(c *fiber.Ctx) error {
 	if next == "" {
 		next = "/"
 	}
-	return c.Redirect(next, http.StatusSeeOther)
+	return u.redirect(c, next)
 }
 
-// safeNext keeps only local paths, so the login form is no open redirect.
+// safeNext keeps only what LocalTarget accepts (and not the login page
+// itself), so the login form is no open redirect and no header injection.
 func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.Contains(s, "\\") || strings.HasPrefix(s, "/login") {
+	t, ok := LocalTarget(s)
+	if !ok || strings.HasPrefix(t, "/login") {
 		return ""
 	}
-	return s
+	return t
 }
 
 func (u *UI) logout(c *fiber.Ctx) error {
@@ -69,7 +71,7 @@ func (u *UI) logout(c *fiber.Ctx) error {
 		}
 	}
 	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0), HTTPOnly: true, SameSite: "Lax", Secure: u.secure})
-	return c.Redirect("/login", http.StatusSeeOther)
+	return u.redirect(c, "/login")
 }
 
 // --- dashboard ---
@@ -227,6 +229,10 @@ func (u *UI) initiate(c *fiber.Ctx, actor naskah.Actor) error {
 	if f["unit"] == "" && !v.Data.(initData).Scoped {
 		v.Errors["unit"] = u.tr(c, "new.required")
 	}
+	if naskah.Process(f["process"]) == naskah.ProcessMonitoring {
+		// Rounds are opened on the monev page, which checks what they monitor.
+		v.Errors["process"], v.Error = u.tr(c, "new.nomonev"), u.tr(c, "new.nomonev")
+	}
 	a := naskah.Agreement{Title: f["title"], Process: naskah.Process(f["process"]), Kind: naskah.AgreementKind(f["kind"]),
 		Partner: naskah.Partner{Name: f["partner"], Kind: naskah.PartnerKind(f["partner_kind"]), Country: strings.ToUpper(f["country"])},
 		Unit:    f["unit"], InitiatorRole: naskah.Role(f["initiator_role"]), Signatory: naskah.Signatory(f["signatory"]),
@@ -257,7 +263,7 @@ func (u *UI) initiate(c *fiber.Ctx, actor naskah.Actor) error {
 		v.Error = u.userMessage(c, err)
 		return u.render(c, statusOf(err), "initiate", v)
 	}
-	return c.Redirect("/agreements/"+created.ID, http.StatusSeeOther)
+	return u.redirect(c, "/agreements/"+created.ID)
 }
 
 // --- detail ---
@@ -414,9 +420,12 @@ func (u *UI) upload(c *fiber.Ctx, actor naskah.Actor) error {
 	}
 	loc := "/agreements/" + id + "?done=upload#documents"
 	if isXHR(c) {
+		if _, ok := LocalTarget(loc); !ok {
+			loc = "/"
+		}
 		return c.JSON(fiber.Map{"location": loc})
 	}
-	return c.Redirect(loc, http.StatusSeeOther)
+	return u.redirect(c, loc)
 }
 
 func (u *UI) act(c *fiber.Ctx, actor naskah.Actor) error {
@@ -431,7 +440,7 @@ func (u *UI) act(c *fiber.Ctx, actor naskah.Actor) error {
 	if err != nil {
 		return u.failDetail(c, actor, id, field, err)
 	}
-	return c.Redirect("/agreements/"+id+"?done=act", http.StatusSeeOther)
+	return u.redirect(c, "/agreements/"+id+"?done=act")
 }
 
 func (u *UI) download(c *fiber.Ctx, actor naskah.Actor) error {

@@ -23,7 +23,7 @@ func TestSnippetEscapesAllButMark(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{"/agreements/x": "/agreements/x", "//evil.com": "", "https://evil.com": "", "/\\evil": "", "": "", "/login": ""} {
+	for in, want := range map[string]string{"/agreements/x": "/agreements/x", "//evil.com": "", "https://evil.com": "", "/\\evil": "", "": "", "/login": "", "/\t/evil": "", "/\r\nSet-Cookie:x": ""} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}

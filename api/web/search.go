@@ -249,5 +249,5 @@ func (u *UI) openMonev(c *fiber.Ctx, actor naskah.Actor) error {
 		v.Data = d
 		return u.render(c, statusOf(err), "monev", v)
 	}
-	return c.Redirect("/monev?opened="+strconv.Itoa(opened), http.StatusSeeOther)
+	return u.redirect(c, "/monev?opened="+strconv.Itoa(opened))
 }

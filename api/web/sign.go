@@ -144,7 +144,7 @@ func (u *UI) sign(c *fiber.Ctx, actor naskah.Actor) error {
 		}
 		return u.renderSign(c, v, actor, a, false, statusOf(err))
 	}
-	return c.Redirect("/agreements/"+id+"/sign?done=1", http.StatusSeeOther)
+	return u.redirect(c, "/agreements/"+id+"/sign?done=1")
 }
 
 // --- public verification ---

@@ -37,11 +37,12 @@ var assets embed.FS
 // safe for concurrent use; sessions may live in any process (replicas), so
 // the UI keeps no session state of its own.
 type Auth interface {
-	// Login checks a user's password and opens a session. It returns the
+	// Login checks a user's password and opens a session; client is the
+	// address attempts are throttled by (Deps.ClientIP). It returns the
 	// actor and an opaque session token (kept in an HttpOnly cookie). Wrong
 	// credentials are an EUNAUTHORIZED *naskah.Error whose message the user
 	// may see; a backend that is down is EUNAVAILABLE.
-	Login(ctx context.Context, user, pass string) (naskah.Actor, string, error)
+	Login(ctx context.Context, client, user, pass string) (naskah.Actor, string, error)
 	// ActorFromSession returns the actor of a live session, or false when
 	// the token is unknown, expired or logged out.
 	ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool)
@@ -59,6 +60,16 @@ type Deps struct {
 	// Users are the configured accounts, listed on the ADMIN's page of
 	// signing certificates.
 	Users []naskah.Actor
+	// ClientIP names the client of a request for login throttling (the
+	// API's trusted-proxy rule); default: the peer address.
+	ClientIP func(*fiber.Ctx) string
+	// Heavy, when set, takes a slot for heavy PDF work (the API's
+	// AcquireHeavy) around uploads, signatures, downloads and verifications.
+	Heavy func(context.Context) (release func(), err error)
+	// MaxUploadBytes bounds a multipart form (an upload, a keystore, a PDF
+	// to verify), 1 MiB more for the other fields; default the engine's
+	// limit. Other forms are bounded by 1 MiB.
+	MaxUploadBytes int64
 }
 
 // UI serves the pages. Safe for concurrent use.
@@ -72,6 +83,9 @@ type UI struct {
 	static  fs.FS
 	secure  bool
 	users   []naskah.Actor
+	client  func(*fiber.Ctx) string
+	heavy   func(context.Context) (func(), error)
+	maxForm int64 // multipart body bound
 }
 
 // Cookie names.
@@ -92,12 +106,21 @@ func New(d Deps) *UI {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.MaxUploadBytes <= 0 && d.Engine != nil {
+		d.MaxUploadBytes = d.Engine.Config.Limits.MaxBytes
+	}
+	if d.MaxUploadBytes <= 0 {
+		d.MaxUploadBytes = 50 << 20
+	}
+	if d.ClientIP == nil {
+		d.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
+	}
 	st, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err)
 	}
 	u := &UI{eng: d.Engine, auth: d.Auth, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now, log: d.Logger,
-		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), users: d.Users}
+		static: st, secure: strings.HasPrefix(d.BaseURL, "https://"), users: d.Users, client: d.ClientIP, heavy: d.Heavy, maxForm: d.MaxUploadBytes + 1<<20}
 	u.pages = parsePages()
 	return u
 }
@@ -110,26 +133,28 @@ func (u *UI) Register(r fiber.Router) {
 	r.Post("/login", u.login)
 	r.Post("/logout", u.logout)
 	r.Get("/verify", u.verifyPage)
-	r.Post("/verify", u.verifyUpload)
-	r.Get("/verify/:id", u.verifyPage)
-	r.Post("/verify/:id", u.verifyUpload)
+	r.Post("/verify", u.bounded(u.verifyUpload))
+	r.Get("/verify/:id", u.bounded(u.verifyPage))
+	r.Post("/verify/:id", u.bounded(u.verifyUpload))
 
 	r.Get("/", u.requireLogin(u.dashboard))
 	r.Get("/agreements", u.requireLogin(u.list))
 	r.Get("/agreements/new", u.requireLogin(u.initiatePage))
 	r.Post("/agreements", u.requireLogin(u.initiate))
 	r.Get("/agreements/:id", u.requireLogin(u.detail))
-	r.Post("/agreements/:id/upload", u.requireLogin(u.upload))
+	r.Post("/agreements/:id/upload", u.bounded(u.requireLogin(u.upload)))
 	r.Post("/agreements/:id/act", u.requireLogin(u.act))
-	r.Get("/agreements/:id/documents/:kind/:version", u.requireLogin(u.download))
+	r.Get("/agreements/:id/documents/:kind/:version", u.bounded(u.requireLogin(u.download)))
 	r.Get("/agreements/:id/sign", u.requireLogin(u.signPage))
-	r.Post("/agreements/:id/sign", u.requireLogin(u.sign))
+	r.Post("/agreements/:id/sign", u.bounded(u.requireLogin(u.sign)))
 	r.Get("/search", u.requireLogin(u.search))
 	r.Get("/monev", u.requireLogin(u.monev))
 	r.Post("/monev", u.requireLogin(u.openMonev))
 	r.Get("/admin/users", u.requireLogin(u.adminUsers))
 	r.Post("/admin/users/:username/certificates", u.requireLogin(u.adminAddCertificate))
 	r.Post("/admin/users/:username/certificates/:fingerprint/revoke", u.requireLogin(u.adminRevokeCertificate))
+	r.Get("/sessions", u.requireLogin(u.sessionsPage))
+	r.Post("/sessions/:id/end", u.requireLogin(u.endSession))
 }
 
 // Locals keys.
@@ -169,12 +194,16 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 		}
 	}
 	c.Locals(localCSRF, csrf)
-	c.Set("X-Frame-Options", "DENY")
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	u.securityHeaders(c)
 
 	if c.Method() == fiber.MethodPost {
+		if err := u.bufferForm(c); err != nil {
+			c.Context().SetConnectionClose() // the rest of the body is not read
+			if isXHR(c) {
+				return c.Status(statusOf(err)).JSON(fiber.Map{"error": u.userMessage(c, err), "field": "file"})
+			}
+			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+		}
 		got := c.FormValue(csrfField)
 		if got == "" {
 			got = c.Get(csrfHeader)
@@ -184,6 +213,34 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// pageCSP allows only the embedded CSS and JS (no inline script or style,
+// no plugins, no <base>), images from the site or data: URLs (QR codes),
+// forms posting to the site only, and no framing (clickjacking).
+const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// securityHeaders sets the headers of every page: pages show records and
+// carry CSRF tokens, so no cache keeps them (static assets set their own).
+func (u *UI) securityHeaders(c *fiber.Ctx) {
+	c.Set("Cache-Control", "no-store")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", pageCSP)
+	if u.secure {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+// bufferForm bounds a POST body before any form parser reads it: 1 MiB
+// for plain forms, the upload limit for multipart ones.
+func (u *UI) bufferForm(c *fiber.Ctx) error {
+	limit, what := int64(1<<20), "form"
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
+		limit, what = u.maxForm, "upload"
+	}
+	return api.BufferBody(c, limit, what)
 }
 
 // sessionCSRF derives the form token from the session token, so every
@@ -201,12 +258,28 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// bounded runs h in a heavy-work slot when Deps.Heavy is set; a saturated
+// server shows a page saying so, with Retry-After.
+func (u *UI) bounded(h fiber.Handler) fiber.Handler {
+	if u.heavy == nil {
+		return h
+	}
+	return func(c *fiber.Ctx) error {
+		release, err := u.heavy(c.UserContext())
+		if err != nil {
+			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
+		}
+		defer release()
+		return h(c)
+	}
+}
+
 func (u *UI) requireLogin(h func(*fiber.Ctx, naskah.Actor) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		a, ok := c.Locals(localActor).(naskah.Actor)
 		if !ok {
 			if c.Method() == fiber.MethodGet {
-				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), http.StatusSeeOther)
+				return u.redirect(c, "/login?next="+urlQueryEscape(c.OriginalURL()))
 			}
 			return u.errorPage(c, http.StatusUnauthorized, u.tr(c, "err.session"))
 		}
@@ -235,8 +308,10 @@ func (u *UI) serveStatic(c *fiber.Ctx) error {
 // statusOf picks a page's status from the API's one code → status table.
 func statusOf(err error) int { return api.StatusOf(err) }
 
-// userMessage is what a person sees for err; internal detail goes to the log.
+// userMessage is what a person sees for err; internal detail goes to the
+// log. It also sets Retry-After when err's code asks for one.
 func (u *UI) userMessage(c *fiber.Ctx, err error) string {
+	api.SetRetryAfter(c, err)
 	if naskah.ErrorCode(err) == naskah.EINTERNAL {
 		u.log.Error("web", "path", c.Path(), "err", err)
 		return u.tr(c, "err.internal")

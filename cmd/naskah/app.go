@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,7 +45,10 @@ type Main struct {
 	Server *api.Server
 	Addr   string // the address actually listened on
 
+	MetricsAddr string // the metrics listener's address, when metrics_listen is set
+
 	ln     net.Listener
+	msrv   *http.Server
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -189,6 +193,18 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.PublicBaseURL = c.BaseURL
 	acfg.MaxUploadBytes = int64(c.MaxUploadMB) << 20
 	acfg.Logger = m.Logger
+	acfg.MetricsToken = c.MetricsToken
+	proxies, err := api.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	acfg.TrustedProxies = proxies
+	if d, err := time.ParseDuration(c.SessionIdle); err == nil {
+		acfg.SessionIdle = d
+	}
+	if d, err := time.ParseDuration(c.SessionTTL); err == nil && d > 0 {
+		acfg.SessionTTL = d
+	}
 	users, err := m.users(ctx)
 	if err != nil {
 		return err
@@ -206,7 +222,8 @@ func (m *Main) Run(ctx context.Context) error {
 		for i, u := range users {
 			accounts[i] = u.Actor()
 		}
-		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, Users: accounts}).Register(r)
+		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger, Users: accounts, ClientIP: s.ClientIP, Heavy: s.AcquireHeavy,
+			MaxUploadBytes: acfg.MaxUploadBytes}).Register(r)
 	}
 	m.Server, err = api.New(m.Engine, acfg)
 	if err != nil {
@@ -217,6 +234,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (set NASKAH_LISTEN to a free address)", c.Listen, err)
 	}
 	m.Addr = m.ln.Addr().String()
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel, m.done = cancel, make(chan struct{})
 	go func() { defer close(m.done); m.Engine.RunOutbox(wctx) }()
@@ -226,6 +246,28 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	m.Logger.Info("naskah is serving", "addr", "http://"+m.Addr, "data_dir", c.DataDir, "storage", storageName(c), "index", indexName(c))
+	return nil
+}
+
+// serveMetrics serves /metrics on metrics_listen, when set: an address
+// only the monitoring network reaches, so no token is asked there.
+func (m *Main) serveMetrics() error {
+	if m.Config.MetricsListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.MetricsListen)
+	if err != nil {
+		return fmt.Errorf("listen on %s for metrics: %w (set NASKAH_METRICS_LISTEN to a free address)", m.Config.MetricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Server.MetricsHandler())
+	m.MetricsAddr = ln.Addr().String()
+	m.msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.msrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("metrics server stopped", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -320,6 +362,9 @@ func (m *Main) Close() error {
 	if m.Server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.Server.Shutdown(ctx))
+		if m.msrv != nil {
+			errs = append(errs, m.msrv.Shutdown(ctx))
+		}
 		cancel()
 	}
 	if m.cancel != nil {

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bpom/naskah/api"
 	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 )
 
@@ -53,6 +54,11 @@ type Config struct {
 	SpecimenDir      string   `yaml:"specimen_dir"`       // <username>.png or .jpg: an official's signature or seal in the visible signature box
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
+	MetricsToken     string   `yaml:"-"`                  // NASKAH_METRICS_TOKEN: bearer token of /metrics on the main listener
+	MetricsListen    string   `yaml:"metrics_listen"`     // host:port serving /metrics without a token (monitoring network only)
+	TrustedProxies   []string `yaml:"trusted_proxies"`    // CIDRs of reverse proxies whose X-Forwarded-For is believed
+	SessionIdle      string   `yaml:"session_idle"`       // Go duration; a session unused this long ends ("0" = never)
+	SessionTTL       string   `yaml:"session_ttl"`        // Go duration; a session ends this long after login
 	LogLevel         string   `yaml:"log_level"`
 
 	// PartnerTrustRoots is the partner trust list: a PEM file of CAs trusted
@@ -74,6 +80,7 @@ func DefaultConfig() Config {
 	c.ExpiryWindowDays = 183
 	c.Demo = true
 	c.LogLevel = "info"
+	c.SessionIdle, c.SessionTTL = "2h", "12h"
 	return c
 }
 
@@ -131,6 +138,11 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_DEMO", "create demo users and keys on a fresh data dir (true/false)"},
 	{"NASKAH_SESSION_SECRET", "secret for session cookies (secret)"},
 	{"NASKAH_LOG_LEVEL", "debug, info, warn or error"},
+	{"NASKAH_METRICS_TOKEN", "bearer token for /metrics on the main listener (secret)"},
+	{"NASKAH_METRICS_LISTEN", "separate host:port for /metrics without a token"},
+	{"NASKAH_SESSION_IDLE", "idle timeout of a login session, e.g. 2h (0 = none)"},
+	{"NASKAH_SESSION_TTL", "absolute lifetime of a login session, e.g. 12h"},
+	{"NASKAH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
 }
 
 func (c *Config) applyEnv(env func(string) string) error {
@@ -187,6 +199,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 	boolean("NASKAH_DEMO", &c.Demo)
 	str("NASKAH_SESSION_SECRET", &c.SessionSecret)
 	str("NASKAH_LOG_LEVEL", &c.LogLevel)
+	str("NASKAH_METRICS_TOKEN", &c.MetricsToken)
+	str("NASKAH_METRICS_LISTEN", &c.MetricsListen)
+	str("NASKAH_SESSION_IDLE", &c.SessionIdle)
+	str("NASKAH_SESSION_TTL", &c.SessionTTL)
+	if v := env("NASKAH_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
 	return err
 }
 
@@ -220,6 +239,20 @@ func (c *Config) Validate() error {
 		}
 	}
 	ps = append(ps, c.PKCS11.Problems()...)
+	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
+		ps = append(ps, "NASKAH_METRICS_TOKEN is shorter than 20 characters: use a long random token")
+	}
+	if c.MetricsListen != "" && c.MetricsListen == c.Listen {
+		ps = append(ps, "metrics_listen equals listen: give metrics their own address, or leave it empty and set NASKAH_METRICS_TOKEN")
+	}
+	for name, v := range map[string]string{"session_idle": c.SessionIdle, "session_ttl": c.SessionTTL} {
+		if d, err := time.ParseDuration(v); v != "" && (err != nil || d < 0 || name == "session_ttl" && d == 0) {
+			ps = append(ps, fmt.Sprintf("%s=%q: use a duration such as 2h or 30m", name, v))
+		}
+	}
+	if _, err := api.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		ps = append(ps, fmt.Sprintf("trusted_proxies: %v: use CIDRs such as 10.0.0.0/8 or single addresses", err))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -585,6 +585,10 @@ func (s *Store) translate(op, key string, err error) error {
 		code, msg = naskah.EINVALID, "the upload of "+key+" was corrupted in transit; upload again"
 	case "EntityTooLarge":
 		code, msg = naskah.ETOOLARGE, key+" is larger than the server accepts"
+	case "SlowDownRead", "SlowDownWrite", "XMinioReadQuorum", "XMinioWriteQuorum", "XMinioAdminConfigNoQuorum":
+		// MinIO answers a lost read or write quorum (too many drives or
+		// nodes down) with SlowDownRead / SlowDownWrite.
+		code, msg = naskah.EUNAVAILABLE, "MinIO has too few drives or nodes online (no quorum); retry later"
 	case "SlowDown", "ServiceUnavailable", "XMinioServerNotInitialized", "RequestTimeout", "InternalError", "XMinioStorageFull":
 		code, msg = naskah.EUNAVAILABLE, "MinIO is busy or not ready; retry later"
 	case "":
@@ -596,6 +600,10 @@ func (s *Store) translate(op, key string, err error) error {
 		case errors.Is(err, context.Canceled):
 			code, msg = naskah.EUNAVAILABLE, "the request was cancelled"
 		}
+	}
+	if code == naskah.EINTERNAL && r.StatusCode == http.StatusServiceUnavailable {
+		// A HEAD has no body to name the code: 503 is MinIO without quorum or not ready.
+		code, msg = naskah.EUNAVAILABLE, "MinIO is busy, not ready or without quorum; retry later"
 	}
 	if code == naskah.EINTERNAL && strings.Contains(strings.ToLower(r.Message), "worm protected") {
 		// MinIO's object-lock refusal, whatever code it comes with.
