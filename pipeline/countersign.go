@@ -65,7 +65,7 @@ func (e *Engine) Countersign(ctx context.Context, r Request, fileName string, bo
 	if _, err := pdf.Inspect(ctx, data, e.Config.Limits); err != nil {
 		return nil, err
 	}
-	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
+	return e.apply(ctx, r, naskah.ActionUpload, func(a *naskah.Agreement) (naskah.Action, func(), error) {
 		if st := a.CurrentStep(); st == nil || !st.SignedBy {
 			return naskah.Action{}, nil, naskah.Errorf(naskah.EINVALID, "a %s (%s) cannot be uploaded at %s: the partner's countersigned text is uploaded at the signing step (A9 or B10)", naskah.DocSigned.Title(), naskah.DocSigned, a.Step)
 		}

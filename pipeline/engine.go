@@ -187,7 +187,7 @@ func (e *Engine) Act(ctx context.Context, r Request, kind naskah.ActionKind) (*n
 	case naskah.ActionUpload, naskah.ActionSign, naskah.ActionInitiate:
 		return nil, naskah.Errorf(naskah.EINVALID, "%s needs its own request (with a file or a keystore)", kind)
 	}
-	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
+	return e.apply(ctx, r, kind, func(a *naskah.Agreement) (naskah.Action, func(), error) {
 		return naskah.Action{Kind: kind, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID}, nil, nil
 	})
 }
@@ -225,7 +225,7 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 		pages, active = info.Pages, info.ActiveContent
 	}
 	origSum := sha256.Sum256(data)
-	return e.apply(ctx, r, func(a *naskah.Agreement) (naskah.Action, func(), error) {
+	return e.apply(ctx, r, naskah.ActionUpload, func(a *naskah.Agreement) (naskah.Action, func(), error) {
 		// Authorise before any work: Apply would refuse anyway, but we
 		// must not store bytes for a refused action.
 		probe := naskah.Action{Kind: naskah.ActionUpload, Actor: r.Actor, At: e.now(),
@@ -319,7 +319,7 @@ func (e *Engine) storeMedia(ctx context.Context, a *naskah.Agreement, kind naska
 // apply is the one path every action on an existing agreement takes: load,
 // check revision and idempotency, prepare (store bytes), Apply, queue the
 // index update, commit conditionally; undo stored bytes on failure.
-func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Agreement) (naskah.Action, func(), error)) (*naskah.Agreement, error) {
+func (e *Engine) apply(ctx context.Context, r Request, kind naskah.ActionKind, prepare func(a *naskah.Agreement) (naskah.Action, func(), error)) (*naskah.Agreement, error) {
 	if err := naskah.CheckText("note", r.Note, naskah.MaxNote, true); err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ func (e *Engine) apply(ctx context.Context, r Request, prepare func(a *naskah.Ag
 	}
 	act, undo, err := prepare(a)
 	if err != nil {
-		if naskah.ErrorCode(err) == naskah.EFORBIDDEN && movedOn(a, r.Actor, "") {
+		if naskah.ErrorCode(err) == naskah.EFORBIDDEN && movedOn(a, r.Actor, kind) {
 			return nil, movedOnError(a, err)
 		}
 		return nil, err

@@ -46,25 +46,21 @@ func CheckClientID(actor naskah.Actor, id string) error {
 
 // movedOn reports whether a refusal of actor's kind is the late end of a
 // race rather than a lack of rights: the step the agreement left last was
-// finished with this very action (or, for kind "", a step-less refusal
-// such as an upload's, by this very user), and actor could have taken it
-// there. Such a request is a conflict (409): someone acted first.
+// finished with this very action, and actor could have taken it there.
+// (An upload or a signature never finishes a step by itself, so their
+// refusals stay refusals: a late upload is not told someone acted first.) Such a request is a conflict (409): someone acted first.
 func movedOn(a *naskah.Agreement, actor naskah.Actor, kind naskah.ActionKind) bool {
 	for i := len(a.History) - 1; i >= 0; i-- {
 		h := a.History[i]
 		if h.Done == nil {
 			continue
 		}
-		if kind == "" && h.By != actor.User || kind != "" && h.Decision != kind {
+		if kind == "" || h.Decision != kind {
 			return false
 		}
 		prev := *a
 		prev.Step, prev.Status = h.Step, naskah.StatusActive
-		allowed := naskah.Allowed(&prev, actor)
-		if kind == "" {
-			return len(allowed) > 0
-		}
-		return slices.Contains(allowed, kind)
+		return slices.Contains(naskah.Allowed(&prev, actor), kind)
 	}
 	return false
 }

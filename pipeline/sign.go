@@ -29,7 +29,7 @@ type SignRequest struct {
 // text), verifies the result against our roots, stores it under retention
 // and records it.
 func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, error) {
-	return e.apply(ctx, r.Request, func(a *naskah.Agreement) (naskah.Action, func(), error) {
+	return e.apply(ctx, r.Request, naskah.ActionSign, func(a *naskah.Agreement) (naskah.Action, func(), error) {
 		probe := naskah.Action{Kind: naskah.ActionSign, Actor: r.Actor, At: e.now(),
 			Document: &naskah.DocumentVersion{Kind: naskah.DocSigned, Version: a.NextVersion(naskah.DocSigned), Signers: []string{naskah.SignerTag(r.Actor.Role, r.Actor.User)}}}
 		if _, err := naskah.Apply(*a, probe, e.Calendar); err != nil && naskah.ErrorCode(err) != naskah.EINVALID {
