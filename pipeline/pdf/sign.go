@@ -85,6 +85,9 @@ type SignOptions struct {
 	// Appearance is the box of a visible signature; nil = pdfsign's one
 	// line of text in Rect.
 	Appearance *Appearance
+	// Level is the PAdES baseline level to make (pades.go); empty is
+	// DefaultLevel(TSAURL). TSAURL is asked only for B-T and above.
+	Level Level
 }
 
 // DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
@@ -96,6 +99,13 @@ const DefaultSignTimeout = 30 * time.Second
 func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte, error) {
 	if err := checkSigner(s); err != nil {
 		return nil, err
+	}
+	level, err := signLevel(opts)
+	if err != nil {
+		return nil, err
+	}
+	if level == LevelBB {
+		opts.TSAURL = ""
 	}
 	if _, err := Check(ctx, data); err != nil {
 		return nil, err // pdfsign cannot be stopped: it sees no file it could loop on
@@ -152,13 +162,28 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	go func() {
 		var out []byte
 		err := recovered("sign", func() error {
+			if sd.RevocationFunction != nil {
+				// Fetched once, before pdfsign copies the file, so that
+				// the room counts the responses (signRoom) and a second
+				// attempt does not fetch again.
+				if err := fetchRevocation(&sd); err != nil {
+					return fmt.Errorf("failed to fetch revocation data: %w", err)
+				}
+			}
+			in := cadesInput{key: s.Key, cert: s.Certificate, chain: chain, digest: digest,
+				revocation: sd.RevocationData, tsaURL: opts.TSAURL, tsaClient: tsaClient}
+			allowance := 0
+			if in.tsaURL != "" {
+				allowance = defaultTSAAllowance
+			}
 			var err error
-			out, err = signBytes(data, sd, defaultTSAAllowance)
+			out, err = signPAdES(ctx, data, sd, in, allowance)
 			var re *roomError
-			if errors.As(err, &re) && sd.TSA.URL != "" {
+			if errors.As(err, &re) && in.tsaURL != "" {
 				// A TSA token larger than its allowance: sign afresh
-				// (a new pdfsign context, a new token) with room for it.
-				out, err = signBytes(data, sd, defaultTSAAllowance+re.need-re.room/2+2048)
+				// (a new placeholder, signature and token) with room
+				// for it.
+				out, err = signPAdES(ctx, data, sd, in, allowance+re.need-re.room/2+2048)
 			}
 			if errors.As(err, &re) {
 				err = errRoom(re.Error())
@@ -170,6 +195,9 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	select {
 	case r := <-done:
 		if r.err != nil {
+			if ctx.Err() == context.DeadlineExceeded && opts.TSAURL != "" {
+				return nil, naskah.WrapError(naskah.EUNAVAILABLE, ctx.Err(), "the timestamp authority %s did not answer in time: try again, or ask the administrator to check the TSA", opts.TSAURL)
+			}
 			return nil, signError(ctx, r.err, opts.TSAURL)
 		}
 		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now); err != nil {
@@ -184,7 +212,8 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	}
 }
 
-// signBytes is the pdfsign call itself, on bytes in memory.
+// signBytes is the pdfsign call itself, on bytes in memory; tsaAllowance
+// is the room kept for a timestamp token (0: none).
 // A signature that outgrows the room signRoom made is a *roomError: the
 // file pdfsign made by retrying is never used.
 func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) {
@@ -209,6 +238,7 @@ func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) 
 		// Fetched before pdfsign copies the file, so that signGrowth counts
 		// the responses; pdfsign then only sizes what is in RevocationData
 		// (and does not fetch again if it retries with a larger placeholder).
+		// Sign fetches before calling here; this stays for other callers.
 		if err := fetchRevocation(&sd); err != nil {
 			return nil, fmt.Errorf("failed to fetch revocation data: %w", err)
 		}
@@ -421,7 +451,6 @@ func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time, ch
 		DigestAlgorithm:   digest,
 		Certificate:       s.Certificate,
 		CertificateChains: [][]*x509.Certificate{chain},
-		TSA:               sign.TSA{URL: opts.TSAURL},
 		Appearance: sign.Appearance{
 			Visible:     opts.Visible,
 			Page:        uint32(max(0, opts.Page)),

@@ -63,7 +63,10 @@ type SignatureReport struct {
 	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
 	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
 	Revocation         string            `json:"revocation"`
-	Problems           []string          `json:"problems,omitempty"`
+	// Level is the PAdES baseline level the signature reached (pades.go):
+	// "" for a signature that is not PAdES baseline (adbe.pkcs7.detached).
+	Level    Level    `json:"level,omitempty"`
+	Problems []string `json:"problems,omitempty"`
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
@@ -246,7 +249,8 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 			sr.SigningTime = t
 		}
 	}
-	switch sub := v.Key("SubFilter").Name(); sub {
+	sub := v.Key("SubFilter").Name()
+	switch sub {
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached":
 	default:
 		problem("signature format %q is not supported: only detached PKCS#7/CAdES signatures are checked", sub)
@@ -329,6 +333,7 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 		problem("%v", err)
 	}
 	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, problem)
+	sr.Level = baselineLevel(sub, p7, &sr, problem)
 	return sr
 }
 

@@ -1,0 +1,144 @@
+package pdf_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/pdftest"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+)
+
+// checkPAdES fails t unless out (n signatures, all ours) is PAdES
+// baseline at level for every checker: qpdf, pdfsig, pdfcpu and our
+// Verify accept it (CheckSigned), pdfcpu reports the PAdES B-B profile
+// (and, for B-T, the timestamp), our Verify reports level, the
+// dictionaries say ETSI.CAdES.detached, and openssl reads signed
+// attributes without signingTime.
+func checkPAdES(t *testing.T, out []byte, n int, level pdf.Level) pdftest.Verdicts {
+	t.Helper()
+	v := pdftest.CheckSigned(t, out, fix.pki.CAPEM(), n)
+	online := pdftest.MustPdfcpuValidateLoopback(t, out, fix.pki.CAPEM())
+	for i, r := range online {
+		if r.Status != model.SignatureStatusValid {
+			t.Errorf("pdfcpu (OCSP on loopback): signature %d: %s, %s %v", i+1, r.Status, r.Reason, r.Problems)
+		}
+	}
+	levels, stamps := pdftest.PdfcpuPAdES(online)
+	if len(levels) != n {
+		t.Errorf("pdfcpu: %d signers, want %d", len(levels), n)
+	}
+	for i := range levels {
+		if levels[i] != "B-B" {
+			t.Errorf("pdfcpu: signature %d: PAdES profile %q, want B-B", i+1, levels[i])
+		}
+		if stamps[i] != (level == pdf.LevelBT) {
+			t.Errorf("pdfcpu: signature %d: timestamp %v, want %v", i+1, stamps[i], level == pdf.LevelBT)
+		}
+	}
+	for i, s := range v.Ours.Signatures {
+		if s.Level != level {
+			t.Errorf("our Verify: signature %d: level %q, want %q (%v)", i+1, s.Level, level, s.Problems)
+		}
+	}
+	if got := bytes.Count(out, []byte("/SubFilter /ETSI.CAdES.detached")); got != n {
+		t.Errorf("%d signatures say /SubFilter /ETSI.CAdES.detached, want %d", got, n)
+	}
+	if bytes.Contains(out, []byte("adbe.pkcs7")) {
+		t.Error("a signature says adbe.pkcs7")
+	}
+	cms := pdftest.Signatures(t, out)
+	if len(cms) != n {
+		t.Fatalf("%d signature values, want %d", len(cms), n)
+	}
+	for _, der := range cms {
+		pdftest.CheckCAdESAttributes(t, der, level == pdf.LevelBT)
+	}
+	return v
+}
+
+// TestPAdESBaseline signs at B-B and B-T with every key type, alone and
+// all five in sequence on one file; every file is PAdES baseline for
+// qpdf, pdfsig, pdfcpu, openssl and our Verify, and the forgeries of
+// CheckTampered are rejected by all.
+func TestPAdESBaseline(t *testing.T) {
+	f := mustFixture(t)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait, pdftest.Landscape))
+	for _, level := range []pdf.Level{pdf.LevelBB, pdf.LevelBT} {
+		t.Run(string(level), func(t *testing.T) {
+			opts := pdf.SignOptions{Reason: "Persetujuan", Roots: f.pki.Roots, Level: level, TSAURL: f.tsa}
+			for _, k := range pdftest.KeyTypes {
+				t.Run(string(k), func(t *testing.T) {
+					out := MustSign(t, in, f.keySigner(t, k), opts)
+					checkPAdES(t, out, 1, level)
+				})
+			}
+			t.Run("sequence", func(t *testing.T) {
+				out := in
+				var other []byte
+				for i, k := range []pdftest.KeyType{pdftest.P384, pdftest.RSA3072, pdftest.P256, pdftest.RSA4096, pdftest.RSA2048} {
+					o := opts
+					o.Reason = fmt.Sprintf("Persetujuan %d", i+1)
+					o.Visible, o.Page = true, 1
+					o.Rect = [4]float64{40 + float64(i)*105, 60, 140 + float64(i)*105, 110}
+					if i == 0 {
+						other = MustSign(t, in, f.keySigner(t, pdftest.RSA4096), o)
+					}
+					out = MustSign(t, out, f.keySigner(t, k), o)
+					checkPAdES(t, out, i+1, level)
+				}
+				pdftest.CheckTampered(t, out, other, f.pki.CAPEM())
+			})
+		})
+	}
+}
+
+// TestPAdESLevelOption: the default level follows the TSA; B-T without
+// a TSA and the levels Sign cannot make yet are refused before signing.
+func TestPAdESLevelOption(t *testing.T) {
+	f := mustFixture(t)
+	in := pdftest.PDF()
+	for _, tt := range []struct {
+		opts pdf.SignOptions
+		want pdf.Level
+	}{
+		{pdf.SignOptions{}, pdf.LevelBB},
+		{pdf.SignOptions{TSAURL: f.tsa}, pdf.LevelBT},
+		{pdf.SignOptions{TSAURL: f.tsa, Level: pdf.LevelBB}, pdf.LevelBB},
+	} {
+		tt.opts.Roots = f.pki.Roots
+		out := MustSign(t, in, f.kepala, tt.opts)
+		rep := MustVerify(t, out, f.verifyOp)
+		if got := rep.Signatures[0].Level; got != tt.want || !rep.Valid {
+			t.Errorf("%+v: got level %q (valid %v), want %q", tt.opts.Level, got, rep.Valid, tt.want)
+		}
+	}
+	for _, o := range []pdf.SignOptions{{Level: pdf.LevelBT}, {Level: "B-X"}} {
+		if _, err := pdf.Sign(t.Context(), in, f.kepala, o); naskah.ErrorCode(err) != naskah.EINVALID {
+			t.Errorf("level %q: got %v, want EINVALID", o.Level, err)
+		}
+	}
+	for _, s := range []string{"B-B", "b-t", "BLT", "B-LTA", ""} {
+		if _, err := pdf.ParseLevel(s); err != nil {
+			t.Errorf("ParseLevel(%q): %v", s, err)
+		}
+	}
+	if _, err := pdf.ParseLevel("C"); err == nil || !strings.Contains(err.Error(), "B-B") {
+		t.Errorf("ParseLevel(C): got %v, want an error naming the levels", err)
+	}
+}
+
+// TestPAdESOldSignatureLevel: a signature pdfsign makes by itself
+// (adbe.pkcs7.detached, with signingTime) keeps verifying but has no
+// PAdES baseline level.
+func TestPAdESOldSignatureLevel(t *testing.T) {
+	f := mustFixture(t)
+	out := bareSign(t, pdftest.PDF(), f.kepala.Key, f.kepala.Certificate, f.kepala.Chain)
+	rep := MustVerify(t, out, f.verifyOp)
+	if !rep.Valid || rep.Signatures[0].Level != "" {
+		t.Errorf("got valid %v level %q, want valid with no level: %v", rep.Valid, rep.Signatures[0].Level, rep.Problems)
+	}
+}
