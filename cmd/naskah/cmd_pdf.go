@@ -155,6 +155,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	box := fs.String("box", "", "draw the signature box (certificate holder, WIB time, QR code of this verification URL), placed after the file's earlier signatures")
 	specimen := fs.String("specimen", "", "signature or seal image (PNG/JPEG, at most 1 MB) for --box")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
+	level := fs.String("level", "", "PAdES baseline level: B-B or B-T (default: B-T with --tsa, else B-B)")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
@@ -171,6 +172,9 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("usage: naskah sign (--keystore FILE.p12 | --token LABEL --key LABEL [--module LIB.so]) [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
+	if opts.Level, err = pdf.ParseLevel(*level); err != nil {
+		return err
+	}
 	if *rootsFile != "" {
 		pemData, err := os.ReadFile(*rootsFile)
 		if err != nil {
@@ -404,6 +408,7 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 			fmt.Fprintf(w, "  timestamp:    none\n")
 		}
 		fmt.Fprintf(w, "  revocation:   %s\n", s.Revocation)
+		fmt.Fprintf(w, "  PAdES level:  %s\n", orDash(string(s.Level)))
 		for _, p := range s.Problems {
 			fmt.Fprintf(w, "  ! %s\n", p)
 		}
