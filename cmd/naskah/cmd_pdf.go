@@ -409,6 +409,10 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 		}
 		fmt.Fprintf(w, "  revocation:   %s\n", s.Revocation)
 		fmt.Fprintf(w, "  PAdES level:  %s\n", orDash(string(s.Level)))
+		fmt.Fprintf(w, "  indication:   %s %s\n", s.Indication, s.SubIndication)
+		if !s.ProofOfExistence.IsZero() {
+			fmt.Fprintf(w, "  existed by:   %s (trusted timestamp: validity and revocation judged then)\n", s.ProofOfExistence.Format(time.RFC3339))
+		}
 		for _, p := range s.Problems {
 			fmt.Fprintf(w, "  ! %s\n", p)
 		}

@@ -80,6 +80,8 @@ func TestPDFCommands(t *testing.T) {
 		{"verify B-B", []string{"verify", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 0, "PAdES level:  B-B"},
 		{"sign B-T", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-T", "--tsa", tsa, "-o", filepath.Join(dir, "bt.pdf"), stamped}, 0, "signed by"},
 		{"verify B-T", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "PAdES level:  B-T"},
+		{"verify B-T indication", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "indication:   TOTAL_PASSED"},
+		{"verify B-T untrusted TSA", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", ca}, 1, "indication:   INDETERMINATE SIG_CONSTRAINTS_FAILURE"},
 		{"sign default with TSA is B-T", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--tsa", tsa, "-o", filepath.Join(dir, "bt2.pdf"), stamped}, 0, "signed by"},
 		{"verify default with TSA", []string{"verify", filepath.Join(dir, "bt2.pdf"), "--roots", both}, 0, "PAdES level:  B-T"},
 		{"sign B-T without TSA", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-T", "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},

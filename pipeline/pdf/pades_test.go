@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/pipeline/pdf"
@@ -140,5 +141,49 @@ func TestPAdESOldSignatureLevel(t *testing.T) {
 	rep := MustVerify(t, out, f.verifyOp)
 	if !rep.Valid || rep.Signatures[0].Level != "" {
 		t.Errorf("got valid %v level %q, want valid with no level: %v", rep.Valid, rep.Signatures[0].Level, rep.Problems)
+	}
+}
+
+// TestProofOfExistence: verified a year after the signer's certificate
+// expired (an injected clock), a B-T signature is judged at its
+// timestamp and passes; the same document at B-B has no proof of
+// existence and is INDETERMINATE OUT_OF_BOUNDS_NO_POE, not forged. A
+// changed byte is TOTAL_FAILED HASH_FAILURE, another CA's roots
+// INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND.
+func TestProofOfExistence(t *testing.T) {
+	f := mustFixture(t)
+	in := MustStampForSigning(t, pdftest.PDF())
+	signer := f.keySigner(t, pdftest.P256)
+	later := func() time.Time { return signer.Certificate.NotAfter.AddDate(1, 0, 0) }
+	bt := MustSign(t, in, signer, pdf.SignOptions{Level: pdf.LevelBT, TSAURL: f.tsa, Roots: f.pki.Roots})
+	bb := MustSign(t, in, signer, pdf.SignOptions{Level: pdf.LevelBB, Roots: f.pki.Roots})
+	flipped := bytes.Clone(bb)
+	flipped[10] ^= 1
+	for _, tt := range []struct {
+		name      string
+		data      []byte
+		opts      pdf.VerifyOptions
+		valid     bool
+		ind, sub  string
+		poe       bool
+		wantLevel pdf.Level
+	}{
+		{"B-T now", bt, pdf.VerifyOptions{Roots: f.pki.Roots}, true, pdf.TotalPassed, "", true, pdf.LevelBT},
+		{"B-T after expiry", bt, pdf.VerifyOptions{Roots: f.pki.Roots, Now: later}, true, pdf.TotalPassed, "", true, pdf.LevelBT},
+		{"B-B now", bb, pdf.VerifyOptions{Roots: f.pki.Roots}, true, pdf.TotalPassed, "", false, pdf.LevelBB},
+		{"B-B after expiry", bb, pdf.VerifyOptions{Roots: f.pki.Roots, Now: later}, false, pdf.Indeterminate, "OUT_OF_BOUNDS_NO_POE", false, pdf.LevelBB},
+		{"byte changed", flipped, pdf.VerifyOptions{Roots: f.pki.Roots}, false, pdf.TotalFailed, "HASH_FAILURE", false, ""},
+		{"other roots", bb, pdf.VerifyOptions{Roots: pdftest.MustPKI(t).Roots}, false, pdf.Indeterminate, "NO_CERTIFICATE_CHAIN_FOUND", false, pdf.LevelBB},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := MustVerify(t, tt.data, tt.opts)
+			s := rep.Signatures[0]
+			if rep.Valid != tt.valid || s.Indication != tt.ind || s.SubIndication != tt.sub || s.Level != tt.wantLevel {
+				t.Errorf("got valid %v, %s %s, level %q; want valid %v, %s %s, level %q (%v)", rep.Valid, s.Indication, s.SubIndication, s.Level, tt.valid, tt.ind, tt.sub, tt.wantLevel, s.Problems)
+			}
+			if got := !s.ProofOfExistence.IsZero(); got != tt.poe || tt.poe && !s.ProofOfExistence.Equal(s.Timestamp.Time) {
+				t.Errorf("got proof of existence %v, want one: %v", s.ProofOfExistence, tt.poe)
+			}
+		})
 	}
 }

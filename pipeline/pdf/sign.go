@@ -200,7 +200,7 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 			}
 			return nil, signError(ctx, r.err, opts.TSAURL)
 		}
-		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now); err != nil {
+		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now, level); err != nil {
 			return nil, err
 		}
 		return r.out, nil

@@ -65,8 +65,19 @@ type SignatureReport struct {
 	Revocation         string            `json:"revocation"`
 	// Level is the PAdES baseline level the signature reached (pades.go):
 	// "" for a signature that is not PAdES baseline (adbe.pkcs7.detached).
-	Level    Level    `json:"level,omitempty"`
-	Problems []string `json:"problems,omitempty"`
+	Level Level `json:"level,omitempty"`
+	// Indication and SubIndication are the verdict in ETSI EN 319 102-1's
+	// vocabulary (indication.go): TOTAL_PASSED, TOTAL_FAILED (the
+	// signature is proved wrong) or INDETERMINATE (it cannot be proved
+	// right, e.g. OUT_OF_BOUNDS_NO_POE: the certificate expired and no
+	// proof of existence predates that).
+	Indication    string `json:"indication"`
+	SubIndication string `json:"subIndication,omitempty"`
+	// ProofOfExistence is the time the signature is proved to have
+	// existed (its trusted timestamp), at which the chain and revocation
+	// are judged; zero when there is none and they are judged now.
+	ProofOfExistence time.Time `json:"proofOfExistence,omitzero"`
+	Problems         []string  `json:"problems,omitempty"`
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
@@ -158,7 +169,8 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 			sr = verifySignature(data, v, opts.Roots, now())
 			return nil
 		}); err != nil {
-			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)}}
+			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)},
+				Indication: TotalFailed, SubIndication: "FORMAT_FAILURE"}
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 	}
@@ -236,6 +248,13 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 
 // verifySignature checks one signature dictionary.
 func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now time.Time) SignatureReport {
+	sr := checkSignature(data, v, roots, now)
+	sr.conclude()
+	return sr
+}
+
+// checkSignature is verifySignature without the concluding indication.
+func checkSignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now time.Time) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -254,12 +273,14 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached":
 	default:
 		problem("signature format %q is not supported: only detached PKCS#7/CAdES signatures are checked", sub)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 
 	br, err := byteRange(v.Key("ByteRange"), int64(len(data)))
 	if err != nil {
 		problem("%v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	sr.ByteRange = br
@@ -268,30 +289,36 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	sr.AppendedBytes = int64(len(data)) - end
 	if err := checkGap(data, br); err != nil {
 		problem("%v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 
 	p7, err := pkcs7.Parse([]byte(v.Key("Contents").RawString()))
 	if err != nil {
 		problem("the signature value cannot be parsed: %v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	if len(p7.Signers) != 1 {
 		problem("the signature has %d signers; exactly one is expected", len(p7.Signers))
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	sr.Certificate = p7.GetOnlySigner()
 	if sr.Certificate == nil {
 		problem("the signer's certificate is not in the signature")
+		sr.indicate(Indeterminate, "NO_SIGNING_CERTIFICATE_FOUND")
 		return sr
 	}
 	certificateHolder(&sr, sr.Certificate, problem)
 	si := p7.Signers[0]
 	if weakCMSAlgorithm(si.DigestAlgorithm.Algorithm) || weakCMSAlgorithm(si.DigestEncryptionAlgorithm.Algorithm) {
 		problem("the signature uses MD5 or SHA-1 (%v, %v), which are no longer secure", si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm)
+		sr.indicate(Indeterminate, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
 	}
 	if err := certPurpose(sr.Certificate); err != nil {
 		problem("%v", err)
+		sr.indicate(Indeterminate, "CHAIN_CONSTRAINTS_FAILURE")
 	}
 	// The signed bytes are the file without the /Contents hex string.
 	p7.Content = make([]byte, 0, br[1]+br[3])
@@ -301,8 +328,10 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 		var mm *pkcs7.MessageDigestMismatchError
 		if errors.As(err, &mm) {
 			problem("the signed content was changed after signing (digest mismatch)")
+			sr.indicate(TotalFailed, "HASH_FAILURE")
 		} else {
 			problem("the signature does not verify: %v", err)
+			sr.indicate(TotalFailed, "SIG_CRYPTO_FAILURE")
 		}
 	} else {
 		sr.DigestIntact = true
@@ -313,6 +342,7 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	if sr.Timestamp != nil {
 		if sr.Timestamp.Valid && sr.Timestamp.Trusted {
 			verifyAt = sr.Timestamp.Time // a trusted time: the chain was valid when signed
+			sr.ProofOfExistence = verifyAt
 		} else {
 			problem("the timestamp is not valid: %s", strings.Join(sr.Timestamp.Problems, "; "))
 		}
@@ -321,6 +351,7 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	chain, err := verifyChain(sr.Certificate, p7.Certificates, roots, verifyAt)
 	if err != nil {
 		problem("the signer's certificate is not trusted: %v", err)
+		sr.indicate(chainIndication(err, !sr.ProofOfExistence.IsZero()))
 	} else {
 		sr.Trusted = true
 	}
@@ -331,8 +362,17 @@ func verifySignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now t
 	if err := certAlgorithms(links); err != nil {
 		sr.Trusted = false
 		problem("%v", err)
+		sr.indicate(Indeterminate, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
 	}
-	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, problem)
+	revoked := func(format string, args ...any) {
+		problem(format, args...)
+		if sr.ProofOfExistence.IsZero() {
+			sr.indicate(Indeterminate, "REVOKED_NO_POE")
+		} else {
+			sr.indicate(TotalFailed, "REVOKED") // revoked before the proof of existence
+		}
+	}
+	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, revoked)
 	sr.Level = baselineLevel(sub, p7, &sr, problem)
 	return sr
 }
