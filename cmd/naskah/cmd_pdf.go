@@ -311,12 +311,21 @@ func runVerify(ctx context.Context, args []string, out, errOut io.Writer) error 
 	fs.SetOutput(errOut)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted root certificates (default $NASKAH_TRUST_ROOTS)")
+	at := fs.String("at", "", "validate as of this date, YYYY-MM-DD (UTC; default: now); a trusted timestamp still fixes the time of each signature")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError("usage: naskah verify [--json] --roots ROOTS.pem FILE.pdf")
+		return usageError("usage: naskah verify [--at YYYY-MM-DD] [--json] --roots ROOTS.pem FILE.pdf")
+	}
+	var vopts pdf.VerifyOptions
+	if *at != "" {
+		t, err := time.Parse(time.DateOnly, *at)
+		if err != nil {
+			return usageError("tanggal --at %q tidak sah: tulis YYYY-MM-DD — the --at date %q is not valid: write YYYY-MM-DD", *at, *at)
+		}
+		vopts.Now = func() time.Time { return t }
 	}
 	if *rootsFile == "" {
 		return usageError("no trust roots: give --roots FILE with the CA certificates to trust (e.g. ca.pem from 'naskah keys init')")
@@ -333,7 +342,8 @@ func runVerify(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	rep, err := pdf.Verify(ctx, data, pdf.VerifyOptions{Roots: roots})
+	vopts.Roots = roots
+	rep, err := pdf.Verify(ctx, data, vopts)
 	if err != nil {
 		return err
 	}
