@@ -187,3 +187,80 @@ func TestProofOfExistence(t *testing.T) {
 		})
 	}
 }
+
+// TestPAdESLongTerm: B-T signatures (every key type, and two in
+// sequence) extended with a /DSS of the signers' and the TSA's chains
+// and OCSP responses (loopback responder) reach B-LT: every checker
+// accepts the file, our Verify reports B-LT and still passes a year
+// after the signer's certificate expired. A byte changed in the DSS's
+// OCSP response drops the level to B-T; anything else appended after
+// the DSS, or a catalog changed beyond /DSS, makes the file invalid.
+func TestPAdESLongTerm(t *testing.T) {
+	f := mustFixture(t)
+	ca := f.pki.CAPEM()
+	tsa := f.pki.MustTSAWithOCSP(t, f.ocsp)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait))
+	ltv := func(t *testing.T, data []byte) []byte {
+		out, err := pdf.AddValidationData(t.Context(), data, pdf.LTVOptions{Roots: f.pki.Roots})
+		if err != nil {
+			t.Fatalf("add validation data: %v", err)
+		}
+		if !bytes.HasPrefix(out, data) {
+			t.Fatal("the signed bytes changed")
+		}
+		return out
+	}
+	levels := func(t *testing.T, rep *pdf.Report, want pdf.Level) {
+		t.Helper()
+		for i, s := range rep.Signatures {
+			if s.Level != want || s.Indication != pdf.TotalPassed {
+				t.Errorf("signature %d: level %q %s %s, want %q TOTAL_PASSED (%v)", i+1, s.Level, s.Indication, s.SubIndication, want, s.Problems)
+			}
+		}
+	}
+	for _, k := range pdftest.KeyTypes {
+		t.Run(string(k), func(t *testing.T) {
+			signer := f.keySigner(t, k)
+			bt := MustSign(t, in, signer, pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: f.pki.Roots})
+			lt := ltv(t, bt)
+			v := pdftest.CheckLongTerm(t, lt, ca, 1)
+			levels(t, v.Ours, pdf.LevelBLT)
+			later := func() time.Time { return signer.Certificate.NotAfter.AddDate(1, 0, 0) }
+			levels(t, MustVerify(t, lt, pdf.VerifyOptions{Roots: f.pki.Roots, Now: later}), pdf.LevelBLT)
+		})
+	}
+	t.Run("sequence", func(t *testing.T) {
+		one := MustSign(t, in, f.keySigner(t, pdftest.P256), pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: f.pki.Roots})
+		two := MustSign(t, one, f.keySigner(t, pdftest.RSA3072), pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: f.pki.Roots})
+		lt := ltv(t, two)
+		v := pdftest.CheckLongTerm(t, lt, ca, 2)
+		levels(t, v.Ours, pdf.LevelBLT)
+	})
+	t.Run("tampered", func(t *testing.T) {
+		bt := MustSign(t, in, f.keySigner(t, pdftest.P384), pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: f.pki.Roots})
+		lt := ltv(t, bt)
+		// The DSS streams follow the signed bytes; the last stream before
+		// the DSS dictionary is an OCSP response: flip a byte of it.
+		dss := bytes.LastIndex(lt, []byte("/Type /DSS"))
+		body := bytes.LastIndex(lt[:dss], []byte(">>\nstream\n")) + len(">>\nstream\n")
+		ocspChanged := bytes.Clone(lt)
+		ocspChanged[body+40] ^= 1
+		rep := MustVerify(t, ocspChanged, f.verifyOp)
+		if !rep.Valid || rep.Signatures[0].Level != pdf.LevelBT {
+			t.Errorf("OCSP response changed: got valid %v level %q, want valid B-T: %v %v", rep.Valid, rep.Signatures[0].Level, rep.Problems, rep.Signatures[0].Problems)
+		}
+		appended := pdftest.AppendUpdate(lt)
+		if rep := MustVerify(t, appended, f.verifyOp); rep.Valid || rep.ValidationDataAfter {
+			t.Errorf("an update after the DSS: got valid %v, validation data only %v; want invalid", rep.Valid, rep.ValidationDataAfter)
+		}
+		cat := bytes.LastIndex(lt, []byte("/Type /Catalog"))
+		if cat < len(bt) {
+			t.Fatal("no catalog in the DSS update")
+		}
+		catChanged := bytes.Clone(lt)
+		copy(catChanged[cat:], "/Type /Katalog")
+		if rep := MustVerify(t, catChanged, f.verifyOp); rep.Valid || rep.ValidationDataAfter {
+			t.Errorf("a catalog changed beyond /DSS: got valid %v, validation data only %v; want invalid", rep.Valid, rep.ValidationDataAfter)
+		}
+	})
+}

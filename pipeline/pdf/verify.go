@@ -36,6 +36,9 @@ type Report struct {
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
 	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
+	// ValidationDataAfter is set when what follows the last signature is
+	// only long-term validation data (a /DSS update, dss.go).
+	ValidationDataAfter bool `json:"validationDataAfter,omitempty"`
 }
 
 // SignatureReport is the verdict on one signature, in file order.
@@ -78,6 +81,8 @@ type SignatureReport struct {
 	// are judged; zero when there is none and they are judged now.
 	ProofOfExistence time.Time `json:"proofOfExistence,omitzero"`
 	Problems         []string  `json:"problems,omitempty"`
+
+	chain, tsaChain []*x509.Certificate // verified chains, root last (dss.go)
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
@@ -177,6 +182,16 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	damaged := len(rep.Problems) > 0
+	if n := len(rep.Signatures); n > 0 && !rep.Signatures[n-1].CoversWholeFile && rep.Signatures[n-1].ByteRange != nil {
+		var why string
+		rep.ValidationDataAfter, why = validationDataOnly(data, int64(cmpEnd(rep.Signatures[n-1])))
+		if why != "" && countSignatures(data) > 0 {
+			rep.Problems = append(rep.Problems, "after the last signature: "+why)
+		}
+	}
+	var dss dssData
+	_ = recovered("verify: dss", func() error { dss = readDSS(rdr); return nil })
+	rep.longTermLevels(dss)
 	rep.verdict()
 	if damaged {
 		rep.Valid = false
@@ -213,7 +228,7 @@ func (r *Report) verdict() {
 		}
 	}
 	last := r.Signatures[len(r.Signatures)-1]
-	if !last.CoversWholeFile && last.ByteRange != nil {
+	if !last.CoversWholeFile && last.ByteRange != nil && !r.ValidationDataAfter {
 		ok = false
 		r.Problems = append(r.Problems, fmt.Sprintf("%d bytes were added after the last signature: the document was changed after it was signed", last.AppendedBytes))
 	}
@@ -354,6 +369,10 @@ func checkSignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now ti
 		sr.indicate(chainIndication(err, !sr.ProofOfExistence.IsZero()))
 	} else {
 		sr.Trusted = true
+		sr.chain = chain
+		if sr.Timestamp != nil && sr.Timestamp.Trusted {
+			sr.tsaChain = tsaChainOf(p7, roots)
+		}
 	}
 	links := chain
 	if links == nil {

@@ -96,3 +96,43 @@ func MustPdfcpuValidateLoopback(tb testing.TB, data, caPEM []byte) []*model.Sign
 	conf.AllowedRevocationHosts = []string{"127.0.0.1"}
 	return pdfcpuValidate(tb, data, caPEM, conf)
 }
+
+// CheckLongTerm fails tb unless every checker accepts data as n valid,
+// trusted signatures followed only by long-term validation data (a /DSS
+// update): qpdf --check clean, pdfsig all valid and trusted (the last
+// one does not cover the appended DSS, which pdfsig reports as "not
+// total document signed"), pdfcpu offline and online-on-loopback (it
+// reads the DSS: valid with the PAdES B-B profile), and our Verify valid
+// with ValidationDataAfter.
+func CheckLongTerm(tb testing.TB, data, caPEM []byte, n int) Verdicts {
+	tb.Helper()
+	v := Check(tb, data, caPEM)
+	if v.Qpdf != "" {
+		tb.Errorf("qpdf --check: %s", v.Qpdf)
+	}
+	if !v.Ours.Valid || len(v.Ours.Signatures) != n || !v.Ours.ValidationDataAfter {
+		tb.Errorf("our Verify: got valid=%v with %d signatures, validation data after %v; want valid with %d: %v %+v", v.Ours.Valid, len(v.Ours.Signatures), v.Ours.ValidationDataAfter, n, v.Ours.Problems, v.Ours.Signatures)
+	}
+	if r := v.Pdfsig; r.Total != n || r.Valid != n || r.Trusted != n {
+		tb.Errorf("pdfsig: got %d signatures, %d valid, %d trusted; want %d all good:\n%s", r.Total, r.Valid, r.Trusted, n, r.Output)
+	}
+	if got := pdfcpuValid(v.Pdfcpu); got != n || len(v.Pdfcpu) != n {
+		tb.Errorf("pdfcpu: got %d of %d signatures valid, want %d:\n%s", got, len(v.Pdfcpu), n, pdfcpuString(v.Pdfcpu))
+	}
+	online := MustPdfcpuValidateLoopback(tb, data, caPEM)
+	for i, r := range online {
+		if r.Status != model.SignatureStatusValid {
+			tb.Errorf("pdfcpu (OCSP on loopback): signature %d: %s, %s:\n%s", i+1, r.Status, r.Reason, pdfcpuString(online))
+		}
+	}
+	if levels, _ := PdfcpuPAdES(online); len(levels) != n {
+		tb.Errorf("pdfcpu: %d signers, want %d", len(levels), n)
+	} else {
+		for i, l := range levels {
+			if l != "B-B" {
+				tb.Errorf("pdfcpu: signature %d: PAdES profile %q, want B-B", i+1, l)
+			}
+		}
+	}
+	return v
+}
