@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/bpom/naskah"
@@ -165,8 +168,37 @@ func appendDSS(data []byte, d *dssContents) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !trailer.Key("Root").Key("DSS").IsNull() {
-		return nil, naskah.Errorf(naskah.ECONFLICT, "dokumen ini sudah memiliki DSS — this document already has a /DSS: adding to it is not supported yet")
+	// An earlier /DSS (a signature before this one at B-LT) is kept: its
+	// entries are referenced again, and what it holds is not repeated.
+	old := trailer.Key("Root").Key("DSS")
+	var keep map[string][]string
+	if !old.IsNull() {
+		loc := dssRef.FindIndex(catalog)
+		if old.Kind() != pdfreader.Dict || loc == nil {
+			return nil, naskah.Errorf(naskah.EINVALID, "the PDF's /DSS is not an indirect dictionary: it cannot be extended")
+		}
+		catalog = append(append([]byte{}, catalog[:loc[0]]...), catalog[loc[1]:]...)
+		keep = map[string][]string{}
+		have := readDSS(rdr)
+		for _, c := range have.certs {
+			d.certs = slices.DeleteFunc(d.certs, func(b []byte) bool { return bytes.Equal(b, c.Raw) })
+		}
+		for _, o := range have.ocsps {
+			d.ocsps = slices.DeleteFunc(d.ocsps, func(b []byte) bool { return bytes.Equal(b, o) })
+		}
+		for _, c := range have.crls {
+			d.crls = slices.DeleteFunc(d.crls, func(b []byte) bool { return bytes.Equal(b, c) })
+		}
+		for _, key := range []string{"Certs", "OCSPs", "CRLs"} {
+			arr := old.Key(key)
+			for i := 0; i < arr.Len() && i < 1000; i++ {
+				p := arr.Index(i).GetPtr()
+				if arr.Index(i).Kind() != pdfreader.Stream || p.GetID() == 0 {
+					return nil, naskah.Errorf(naskah.EINVALID, "the PDF's /DSS /%s holds a direct object: it cannot be extended", key)
+				}
+				keep[key] = append(keep[key], fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()))
+			}
+		}
 	}
 	size := int(trailer.Key("Size").Int64())
 	if size <= 0 {
@@ -189,27 +221,24 @@ func appendDSS(data []byte, d *dssContents) ([]byte, error) {
 		b.WriteString("\nendstream\nendobj\n")
 		return id
 	}
-	refs := func(list [][]byte) string {
-		var s bytes.Buffer
-		s.WriteByte('[')
-		for i, body := range list {
-			if i > 0 {
-				s.WriteByte(' ')
-			}
-			fmt.Fprintf(&s, "%d 0 R", stream(body))
+	refs := func(key string, list [][]byte) (string, int) {
+		items := slices.Clone(keep[key])
+		for _, body := range list {
+			items = append(items, fmt.Sprintf("%d 0 R", stream(body)))
 		}
-		s.WriteByte(']')
-		return s.String()
+		return "[" + strings.Join(items, " ") + "]", len(items)
 	}
-	certs, ocsps, crls := refs(d.certs), refs(d.ocsps), refs(d.crls)
+	certs, _ := refs("Certs", d.certs)
+	ocsps, nOCSP := refs("OCSPs", d.ocsps)
+	crls, nCRL := refs("CRLs", d.crls)
 	dssID := next
 	next++
 	offsets = append(offsets, b.Len())
 	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /DSS /Certs %s", dssID, certs)
-	if len(d.ocsps) > 0 {
+	if nOCSP > 0 {
 		fmt.Fprintf(&b, " /OCSPs %s", ocsps)
 	}
-	if len(d.crls) > 0 {
+	if nCRL > 0 {
 		fmt.Fprintf(&b, " /CRLs %s", crls)
 	}
 	b.WriteString(" >>\nendobj\n")
@@ -257,6 +286,9 @@ func appendDSS(data []byte, d *dssContents) ([]byte, error) {
 	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", xref)
 	return b.Bytes(), nil
 }
+
+// dssRef is a catalog's /DSS entry, an indirect reference.
+var dssRef = regexp.MustCompile(`/DSS\s+\d+\s+\d+\s+R`)
 
 // xrefEntry is one xref entry as the reader holds it (see checkXref).
 type xrefEntry struct {

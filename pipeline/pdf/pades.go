@@ -7,8 +7,10 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/asn1"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bpom/naskah"
 	"github.com/digitorus/pdfsign/sign"
@@ -18,8 +20,8 @@ import (
 // Level is a PAdES baseline level (ETSI EN 319 142-1).
 type Level string
 
-// The PAdES baseline levels. Sign makes B-B and B-T; Verify reports
-// which level a signature reached.
+// The PAdES baseline levels. Sign makes B-B, B-T and B-LT
+// (AddValidationData); Verify reports which level a signature reached.
 const (
 	LevelBB   Level = "B-B"   // CAdES signed attributes, no signingTime
 	LevelBT   Level = "B-T"   // + a trusted signature-time-stamp
@@ -46,7 +48,8 @@ func ParseLevel(s string) (Level, error) {
 }
 
 // DefaultLevel is the level Sign makes when SignOptions.Level is empty:
-// the highest one it can make with the TSA configured (B-T), else B-B.
+// B-T with a TSA, else B-B. B-LT is asked for explicitly: it needs every
+// certificate of the chains to name an OCSP responder or a CRL.
 func DefaultLevel(tsaURL string) Level {
 	if tsaURL != "" {
 		return LevelBT
@@ -68,10 +71,15 @@ func signLevel(opts SignOptions) (Level, error) {
 			return "", naskah.Errorf(naskah.EINVALID, "tingkat B-T memerlukan otoritas cap waktu (TSA): atur alamat TSA — level B-T needs a timestamp authority: configure the TSA URL")
 		}
 		return l, nil
-	case LevelBLT, LevelBLTA:
-		return "", naskah.Errorf(naskah.EINVALID, "tingkat %s belum dapat dibuat oleh Naskah: gunakan B-T — level %s cannot be made by Naskah yet: use B-T", l, l)
+	case LevelBLT:
+		if opts.TSAURL == "" || opts.Roots == nil {
+			return "", naskah.Errorf(naskah.EINVALID, "tingkat B-LT memerlukan otoritas cap waktu (TSA) dan akar kepercayaan — level B-LT needs a timestamp authority and the trust roots: configure both")
+		}
+		return l, nil
+	case LevelBLTA:
+		return "", naskah.Errorf(naskah.EINVALID, "tingkat B-LTA belum dapat dibuat oleh Naskah: gunakan B-LT — level B-LTA cannot be made by Naskah yet: use B-LT")
 	}
-	return "", naskah.Errorf(naskah.EINVALID, "tingkat PAdES %q tidak dikenal: gunakan B-B atau B-T — unknown PAdES level %q: use B-B or B-T", l, l)
+	return "", naskah.Errorf(naskah.EINVALID, "tingkat PAdES %q tidak dikenal: gunakan B-B, B-T atau B-LT — unknown PAdES level %q: use B-B, B-T or B-LT", l, l)
 }
 
 // signPAdES is one pdfsign call with a placeholder key followed by our
@@ -190,4 +198,24 @@ func essBinding(p7 *pkcs7.PKCS7, cert *x509.Certificate) (bound, present bool) {
 	h := hash.New()
 	h.Write(cert.Raw)
 	return bytes.Equal(id.CertHash, h.Sum(nil)), true
+}
+
+// extendSigned raises a file Sign just made at B-T to level l (B-LT:
+// validation data, dss.go) and checks its last signature reached it.
+func extendSigned(ctx context.Context, out []byte, opts SignOptions, now func() time.Time, l Level) ([]byte, error) {
+	if l != LevelBLT {
+		return out, nil
+	}
+	lt, err := AddValidationData(ctx, out, LTVOptions{Roots: opts.Roots, Now: now, Timeout: opts.Timeout})
+	if err != nil {
+		return nil, err
+	}
+	rep, err := Verify(ctx, lt, VerifyOptions{Roots: opts.Roots, Now: now})
+	if err != nil {
+		return nil, errNotProved(err.Error())
+	}
+	if last := rep.Signatures[len(rep.Signatures)-1]; !rep.Valid || last.Level != LevelBLT {
+		return nil, errNotProved(fmt.Sprintf("the new signature is PAdES %q after adding validation data, want B-LT: %v", last.Level, last.Problems))
+	}
+	return lt, nil
 }

@@ -236,6 +236,21 @@ func TestPAdESLongTerm(t *testing.T) {
 		v := pdftest.CheckLongTerm(t, lt, ca, 2)
 		levels(t, v.Ours, pdf.LevelBLT)
 	})
+	t.Run("sign at B-LT twice", func(t *testing.T) {
+		opts := pdf.SignOptions{Level: pdf.LevelBLT, TSAURL: tsa, Roots: f.pki.Roots}
+		one := MustSign(t, in, f.keySigner(t, pdftest.RSA2048), opts)
+		levels(t, pdftest.CheckLongTerm(t, one, ca, 1).Ours, pdf.LevelBLT)
+		two := MustSign(t, one, f.keySigner(t, pdftest.P384), opts)
+		levels(t, pdftest.CheckLongTerm(t, two, ca, 2).Ours, pdf.LevelBLT)
+	})
+	t.Run("no revocation source", func(t *testing.T) {
+		// The fixture's kepala names no OCSP responder: B-LT is refused
+		// rather than claimed without the data.
+		_, err := pdf.Sign(t.Context(), in, f.kepala, pdf.SignOptions{Level: pdf.LevelBLT, TSAURL: tsa, Roots: f.pki.Roots})
+		if naskah.ErrorCode(err) != naskah.EINVALID {
+			t.Errorf("got %v, want EINVALID", err)
+		}
+	})
 	t.Run("tampered", func(t *testing.T) {
 		bt := MustSign(t, in, f.keySigner(t, pdftest.P384), pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: f.pki.Roots})
 		lt := ltv(t, bt)

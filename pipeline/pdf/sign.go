@@ -200,10 +200,14 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 			}
 			return nil, signError(ctx, r.err, opts.TSAURL)
 		}
-		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now, level); err != nil {
+		made := level
+		if level == LevelBLT {
+			made = LevelBT // the signature; its validation data follows
+		}
+		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now, made); err != nil {
 			return nil, err
 		}
-		return r.out, nil
+		return extendSigned(ctx, r.out, opts, now, level)
 	case <-ctx.Done():
 		if opts.TSAURL != "" {
 			return nil, naskah.WrapError(naskah.EUNAVAILABLE, ctx.Err(), "the timestamp authority %s did not answer in time: try again, or ask the administrator to check the TSA", opts.TSAURL)
