@@ -45,6 +45,12 @@ type LTVOptions struct {
 // AddValidationData adds a /DSS with validation data for every signature
 // in data (which must all be valid) as an incremental update.
 func AddValidationData(ctx context.Context, data []byte, opts LTVOptions) ([]byte, error) {
+	return addValidationData(ctx, data, opts, nil)
+}
+
+// addValidationData is AddValidationData, with the data of extra chains
+// (a TSA's about to stamp the document) in the same /DSS.
+func addValidationData(ctx context.Context, data []byte, opts LTVOptions, extra [][]*x509.Certificate) ([]byte, error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSignTimeout
@@ -63,11 +69,13 @@ func AddValidationData(ctx context.Context, data []byte, opts LTVOptions) ([]byt
 	}
 	var dss dssContents
 	client := &http.Client{Timeout: 10 * time.Second}
+	chains := extra
 	for _, s := range rep.Signatures {
-		for _, chain := range [][]*x509.Certificate{s.chain, s.tsaChain} {
-			if err := dss.addChain(ctx, client, chain); err != nil {
-				return nil, err
-			}
+		chains = append(chains, s.chain, s.tsaChain)
+	}
+	for _, chain := range chains {
+		if err := dss.addChain(ctx, client, chain); err != nil {
+			return nil, err
 		}
 	}
 	var out []byte

@@ -20,8 +20,9 @@ import (
 // Level is a PAdES baseline level (ETSI EN 319 142-1).
 type Level string
 
-// The PAdES baseline levels. Sign makes B-B, B-T and B-LT
-// (AddValidationData); Verify reports which level a signature reached.
+// The PAdES baseline levels. Sign makes each (B-LT with
+// AddValidationData, B-LTA with AddArchiveTimestamp); Verify reports
+// which level a signature reached.
 const (
 	LevelBB   Level = "B-B"   // CAdES signed attributes, no signingTime
 	LevelBT   Level = "B-T"   // + a trusted signature-time-stamp
@@ -48,8 +49,9 @@ func ParseLevel(s string) (Level, error) {
 }
 
 // DefaultLevel is the level Sign makes when SignOptions.Level is empty:
-// B-T with a TSA, else B-B. B-LT is asked for explicitly: it needs every
-// certificate of the chains to name an OCSP responder or a CRL.
+// B-T with a TSA, else B-B. B-LT and B-LTA are asked for explicitly:
+// they need every certificate of the chains (the TSA's too) to name an
+// OCSP responder or a CRL, which not every CA's certificates do.
 func DefaultLevel(tsaURL string) Level {
 	if tsaURL != "" {
 		return LevelBT
@@ -71,15 +73,13 @@ func signLevel(opts SignOptions) (Level, error) {
 			return "", naskah.Errorf(naskah.EINVALID, "tingkat B-T memerlukan otoritas cap waktu (TSA): atur alamat TSA — level B-T needs a timestamp authority: configure the TSA URL")
 		}
 		return l, nil
-	case LevelBLT:
+	case LevelBLT, LevelBLTA:
 		if opts.TSAURL == "" || opts.Roots == nil {
-			return "", naskah.Errorf(naskah.EINVALID, "tingkat B-LT memerlukan otoritas cap waktu (TSA) dan akar kepercayaan — level B-LT needs a timestamp authority and the trust roots: configure both")
+			return "", naskah.Errorf(naskah.EINVALID, "tingkat %s memerlukan otoritas cap waktu (TSA) dan akar kepercayaan — level %s needs a timestamp authority and the trust roots: configure both", l, l)
 		}
 		return l, nil
-	case LevelBLTA:
-		return "", naskah.Errorf(naskah.EINVALID, "tingkat B-LTA belum dapat dibuat oleh Naskah: gunakan B-LT — level B-LTA cannot be made by Naskah yet: use B-LT")
 	}
-	return "", naskah.Errorf(naskah.EINVALID, "tingkat PAdES %q tidak dikenal: gunakan B-B, B-T atau B-LT — unknown PAdES level %q: use B-B, B-T or B-LT", l, l)
+	return "", naskah.Errorf(naskah.EINVALID, "tingkat PAdES %q tidak dikenal: gunakan B-B, B-T, B-LT atau B-LTA — unknown PAdES level %q: use B-B, B-T, B-LT or B-LTA", l, l)
 }
 
 // signPAdES is one pdfsign call with a placeholder key followed by our
@@ -203,10 +203,17 @@ func essBinding(p7 *pkcs7.PKCS7, cert *x509.Certificate) (bound, present bool) {
 // extendSigned raises a file Sign just made at B-T to level l (B-LT:
 // validation data, dss.go) and checks its last signature reached it.
 func extendSigned(ctx context.Context, out []byte, opts SignOptions, now func() time.Time, l Level) ([]byte, error) {
-	if l != LevelBLT {
+	if l != LevelBLT && l != LevelBLTA {
 		return out, nil
 	}
-	lt, err := AddValidationData(ctx, out, LTVOptions{Roots: opts.Roots, Now: now, Timeout: opts.Timeout})
+	lopts := LTVOptions{Roots: opts.Roots, Now: now, Timeout: opts.Timeout}
+	var lt []byte
+	var err error
+	if l == LevelBLTA {
+		lt, err = AddArchiveTimestamp(ctx, out, opts.TSAURL, lopts)
+	} else {
+		lt, err = AddValidationData(ctx, out, lopts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -214,8 +221,14 @@ func extendSigned(ctx context.Context, out []byte, opts SignOptions, now func() 
 	if err != nil {
 		return nil, errNotProved(err.Error())
 	}
-	if last := rep.Signatures[len(rep.Signatures)-1]; !rep.Valid || last.Level != LevelBLT {
-		return nil, errNotProved(fmt.Sprintf("the new signature is PAdES %q after adding validation data, want B-LT: %v", last.Level, last.Problems))
+	var last *SignatureReport
+	for i := range rep.Signatures {
+		if rep.Signatures[i].Kind == "" {
+			last = &rep.Signatures[i]
+		}
+	}
+	if last == nil || !rep.Valid || last.Level != l {
+		return nil, errNotProved(fmt.Sprintf("the new signature does not reach %s after adding validation data: %v", l, rep.Problems))
 	}
 	return lt, nil
 }

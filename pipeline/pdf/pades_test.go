@@ -279,3 +279,92 @@ func TestPAdESLongTerm(t *testing.T) {
 		}
 	})
 }
+
+// TestPAdESArchival: signatures made at B-LTA (every key type, and two
+// in sequence) carry a document timestamp over their /DSS, which holds
+// the timestamp's own validation data too; every checker accepts them, our
+// Verify reports B-LTA and still passes a year after the signer's
+// certificate expired, while the same text at B-B is then INDETERMINATE
+// OUT_OF_BOUNDS_NO_POE. A byte changed inside the DSS the document
+// timestamp covers, or inside the document timestamp, fails.
+func TestPAdESArchival(t *testing.T) {
+	f := mustFixture(t)
+	ca := f.pki.CAPEM()
+	tsa := f.pki.MustTSAWithOCSP(t, f.ocsp)
+	in := MustStampForSigning(t, pdftest.PDF(pdftest.Portrait))
+	opts := pdf.SignOptions{Level: pdf.LevelBLTA, TSAURL: tsa, Roots: f.pki.Roots}
+	levels := func(t *testing.T, rep *pdf.Report, n int) {
+		t.Helper()
+		sigs := 0
+		for i, s := range rep.Signatures {
+			if s.Kind == pdf.KindDocTimestamp {
+				if s.Indication != pdf.TotalPassed {
+					t.Errorf("document timestamp %d: %s %s (%v)", i+1, s.Indication, s.SubIndication, s.Problems)
+				}
+				continue
+			}
+			sigs++
+			if s.Level != pdf.LevelBLTA || s.Indication != pdf.TotalPassed {
+				t.Errorf("signature %d: level %q %s %s, want B-LTA TOTAL_PASSED (%v)", i+1, s.Level, s.Indication, s.SubIndication, s.Problems)
+			}
+		}
+		if sigs != n {
+			t.Errorf("%d signatures, want %d", sigs, n)
+		}
+	}
+	var lta []byte
+	for _, k := range pdftest.KeyTypes {
+		t.Run(string(k), func(t *testing.T) {
+			signer := f.keySigner(t, k)
+			lta = MustSign(t, in, signer, opts)
+			levels(t, pdftest.CheckArchival(t, lta, ca, 1, 1).Ours, 1)
+			later := func() time.Time { return signer.Certificate.NotAfter.AddDate(1, 0, 0) }
+			levels(t, MustVerify(t, lta, pdf.VerifyOptions{Roots: f.pki.Roots, Now: later}), 1)
+			bb := MustSign(t, in, signer, pdf.SignOptions{Level: pdf.LevelBB, Roots: f.pki.Roots})
+			if s := MustVerify(t, bb, pdf.VerifyOptions{Roots: f.pki.Roots, Now: later}).Signatures[0]; s.Indication != pdf.Indeterminate || s.SubIndication != "OUT_OF_BOUNDS_NO_POE" {
+				t.Errorf("B-B after expiry: got %s %s, want INDETERMINATE OUT_OF_BOUNDS_NO_POE", s.Indication, s.SubIndication)
+			}
+		})
+	}
+	t.Run("sequence", func(t *testing.T) {
+		// The first signer at B-LT, the last at B-LTA: one document
+		// timestamp over both (pdfcpu accepts a document timestamp only
+		// as the last revision).
+		lt := opts
+		lt.Level = pdf.LevelBLT
+		one := MustSign(t, in, f.keySigner(t, pdftest.RSA4096), lt)
+		two := MustSign(t, one, f.keySigner(t, pdftest.P256), opts)
+		levels(t, pdftest.CheckArchival(t, two, ca, 2, 1).Ours, 2)
+	})
+	t.Run("tampered", func(t *testing.T) {
+		// The DSS (covered by the document timestamp) follows the
+		// signature; its last stream is an OCSP response.
+		sig := bytes.Index(lta, []byte("/Type /DSS"))
+		first := bytes.Index(lta, []byte("/Type /DocTimeStamp"))
+		if sig < 0 || first < sig {
+			t.Fatal("no DSS before the document timestamp")
+		}
+		body := bytes.LastIndex(lta[:sig], []byte(">>\nstream\n")) + len(">>\nstream\n")
+		dssChanged := bytes.Clone(lta)
+		dssChanged[body+20] ^= 1
+		tokenChanged := bytes.Clone(lta)
+		c := bytes.Index(tokenChanged[first:], []byte("/Contents<")) + first + len("/Contents<") + 200
+		tokenChanged[c] = "01"[tokenChanged[c]&1] // another hex digit
+		if tokenChanged[c] == lta[c] {
+			tokenChanged[c] = 'f'
+		}
+		for name, data := range map[string][]byte{"DSS byte": dssChanged, "timestamp byte": tokenChanged} {
+			rep := MustVerify(t, data, f.verifyOp)
+			var dts *pdf.SignatureReport
+			for i := range rep.Signatures {
+				if rep.Signatures[i].Kind == pdf.KindDocTimestamp {
+					dts = &rep.Signatures[i]
+				}
+			}
+			if rep.Valid || dts == nil || dts.Indication == pdf.TotalPassed {
+				t.Errorf("%s changed: got valid %v, document timestamp %+v; want invalid", name, rep.Valid, dts)
+			}
+			pdftest.CheckRejected(t, data, ca)
+		}
+	})
+}

@@ -201,7 +201,7 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 			return nil, signError(ctx, r.err, opts.TSAURL)
 		}
 		made := level
-		if level == LevelBLT {
+		if level == LevelBLT || level == LevelBLTA {
 			made = LevelBT // the signature; its validation data follows
 		}
 		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now, made); err != nil {

@@ -43,6 +43,9 @@ type Report struct {
 
 // SignatureReport is the verdict on one signature, in file order.
 type SignatureReport struct {
+	// Kind is "" for a signature, KindDocTimestamp for a document
+	// timestamp (doctimestamp.go), whose signer is its TSA.
+	Kind string `json:"kind,omitempty"`
 	// SignerName is the holder of the signing certificate (its CN), the
 	// only name a report may show as the signer. SignerOrganization and
 	// SignerSerialNumber (the NIK, when the subject carries one) and
@@ -192,6 +195,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	var dss dssData
 	_ = recovered("verify: dss", func() error { dss = readDSS(rdr); return nil })
 	rep.longTermLevels(dss)
+	rep.archivalLevels(data, dss)
 	rep.verdict()
 	if damaged {
 		rep.Valid = false
@@ -285,6 +289,8 @@ func checkSignature(data []byte, v pdfreader.Value, roots *x509.CertPool, now ti
 	}
 	sub := v.Key("SubFilter").Name()
 	switch sub {
+	case "ETSI.RFC3161":
+		return checkDocTimestamp(data, v, roots, now, sr)
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached":
 	default:
 		problem("signature format %q is not supported: only detached PKCS#7/CAdES signatures are checked", sub)

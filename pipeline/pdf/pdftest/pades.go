@@ -136,3 +136,49 @@ func CheckLongTerm(tb testing.TB, data, caPEM []byte, n int) Verdicts {
 	}
 	return v
 }
+
+// CheckArchival fails tb unless every checker accepts data as n valid,
+// trusted signatures, one or more document timestamps (dts) and
+// validation data after them: qpdf --check clean; pdfsig lists n+dts
+// signatures of which the n are valid and trusted (poppler cannot
+// validate ETSI.RFC3161 document timestamps and says so); pdfcpu,
+// offline and online on loopback, finds all valid, the PAdES B-B
+// profile on the signatures and the document timestamps; our Verify
+// valid.
+func CheckArchival(tb testing.TB, data, caPEM []byte, n, dts int) Verdicts {
+	tb.Helper()
+	v := Check(tb, data, caPEM)
+	if v.Qpdf != "" {
+		tb.Errorf("qpdf --check: %s", v.Qpdf)
+	}
+	if !v.Ours.Valid || len(v.Ours.Signatures) != n+dts {
+		tb.Errorf("our Verify: got valid=%v with %d signatures; want valid with %d: %v %+v", v.Ours.Valid, len(v.Ours.Signatures), n+dts, v.Ours.Problems, v.Ours.Signatures)
+	}
+	if r := v.Pdfsig; r.Total != n+dts || r.Valid != n || r.Trusted != n || strings.Count(r.Output, "Unable to validate this type of signature") < 1 {
+		tb.Errorf("pdfsig: got %d signatures, %d valid, %d trusted; want %d, %d valid and trusted, the document timestamps unvalidated:\n%s", r.Total, r.Valid, r.Trusted, n+dts, n, r.Output)
+	}
+	if got := pdfcpuValid(v.Pdfcpu); got != n+dts || len(v.Pdfcpu) != n+dts {
+		tb.Errorf("pdfcpu: got %d of %d signatures valid, want %d:\n%s", got, len(v.Pdfcpu), n+dts, pdfcpuString(v.Pdfcpu))
+	}
+	online := MustPdfcpuValidateLoopback(tb, data, caPEM)
+	sigs, stamps := 0, 0
+	for i, r := range online {
+		if r.Status != model.SignatureStatusValid {
+			tb.Errorf("pdfcpu (OCSP on loopback): signature %d: %s, %s:\n%s", i+1, r.Status, r.Reason, pdfcpuString(online))
+		}
+		if r.Signature.Type == model.SigTypeDTS {
+			stamps++
+			continue
+		}
+		for _, s := range r.Details.Signers {
+			sigs++
+			if s.PAdES != "B-B" {
+				tb.Errorf("pdfcpu: signature %d: PAdES profile %q, want B-B", i+1, s.PAdES)
+			}
+		}
+	}
+	if sigs != n || stamps != dts {
+		tb.Errorf("pdfcpu: %d signers and %d document timestamps, want %d and %d:\n%s", sigs, stamps, n, dts, pdfcpuString(online))
+	}
+	return v
+}

@@ -152,7 +152,10 @@ func (p *PKI) mustTSA(tb testing.TB, pad int, ocspURL string) string {
 	tb.Helper()
 	spec := devca.Spec{CommonName: "Naskah Test TSA", TSA: true}
 	if ocspURL != "" {
+		// A TSA for long-term levels: its status can be kept, and it
+		// outlives the signers' certificates (3 years) as TSAs do.
 		spec.OCSPServer = []string{ocspURL}
+		spec.NotAfter = p.CA.Cert.NotAfter
 	}
 	cert, key, err := p.CA.Issue(spec)
 	if err != nil {
