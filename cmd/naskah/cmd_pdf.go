@@ -155,7 +155,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	box := fs.String("box", "", "draw the signature box (certificate holder, WIB time, QR code of this verification URL), placed after the file's earlier signatures")
 	specimen := fs.String("specimen", "", "signature or seal image (PNG/JPEG, at most 1 MB) for --box")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
-	level := fs.String("level", "", "PAdES baseline level: B-B, B-T or B-LT (default: B-T with --tsa, else B-B; B-LT needs --tsa, --roots and certificates naming OCSP or CRL)")
+	level := fs.String("level", "", "PAdES baseline level: B-B, B-T, B-LT or B-LTA (default: B-LTA with --tsa and --roots, B-T with --tsa only, else B-B; B-LT and B-LTA need certificates that name OCSP or CRL)")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")

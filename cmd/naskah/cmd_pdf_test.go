@@ -87,6 +87,7 @@ func TestPDFCommands(t *testing.T) {
 		{"verify B-T in 2040", []string{"verify", "--at", "2040-01-01", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "indication:   TOTAL_PASSED"},
 		{"verify B-B in 2040", []string{"verify", "--at", "2040-01-01", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 1, "indication:   INDETERMINATE OUT_OF_BOUNDS_NO_POE"},
 		{"usage: bad --at", []string{"verify", "--at", "1/1/2040", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 2, ""},
+		{"sign B-LTA, certificates without OCSP or CRL", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-LTA", "--tsa", tsa, "--roots", both, "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"sign B-T without TSA", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-T", "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"sign bad level", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-X", "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"sign box", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--box", "https://naskah.pom.go.id/verify/1", "-o", filepath.Join(dir, "boxed.pdf"), signed}, 0, "signed by"},

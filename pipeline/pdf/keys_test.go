@@ -66,7 +66,7 @@ func TestEveryKey(t *testing.T) {
 		opts pdf.SignOptions
 	}{
 		{"plain", pdf.SignOptions{}},
-		{"tsa+revocation", pdf.SignOptions{TSAURL: f.tsa, EmbedRevocation: true}},
+		{"tsa+revocation", pdf.SignOptions{TSAURL: f.tsa, EmbedRevocation: true, Level: pdf.LevelBT}},
 	} {
 		t.Run(extra.name, func(t *testing.T) {
 			for _, k := range pdftest.KeyTypes {
@@ -129,7 +129,7 @@ func TestSignLargeTimestamp(t *testing.T) {
 	f := mustFixture(t)
 	logs := captureLog(t)
 	tsa := f.pki.MustBigTSA(t, 12000)
-	out := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: tsa, Roots: f.pki.Roots})
+	out := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: tsa, Roots: f.pki.Roots, Level: pdf.LevelBT})
 	if strings.Contains(logs.String(), "Signature too long") {
 		t.Errorf("pdfsign retried:\n%s", logs)
 	}

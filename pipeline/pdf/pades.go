@@ -49,12 +49,13 @@ func ParseLevel(s string) (Level, error) {
 }
 
 // DefaultLevel is the level Sign makes when SignOptions.Level is empty:
-// B-T with a TSA, else B-B. B-LT and B-LTA are asked for explicitly:
-// they need every certificate of the chains (the TSA's too) to name an
-// OCSP responder or a CRL, which not every CA's certificates do.
+// B-LTA with a TSA (B-T when no roots are given, which the long-term
+// levels need), else B-B. B-LT and B-LTA need every certificate of the
+// chains (the TSA's too) to name an OCSP responder or a CRL: Sign
+// refuses rather than claim the level without that data.
 func DefaultLevel(tsaURL string) Level {
 	if tsaURL != "" {
-		return LevelBT
+		return LevelBLTA
 	}
 	return LevelBB
 }
@@ -64,6 +65,9 @@ func signLevel(opts SignOptions) (Level, error) {
 	l := opts.Level
 	if l == "" {
 		l = DefaultLevel(opts.TSAURL)
+		if l == LevelBLTA && opts.Roots == nil {
+			l = LevelBT
+		}
 	}
 	switch l {
 	case LevelBB:

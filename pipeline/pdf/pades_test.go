@@ -97,21 +97,34 @@ func TestPAdESBaseline(t *testing.T) {
 	}
 }
 
-// TestPAdESLevelOption: the default level follows the TSA; B-T without
-// a TSA and the levels Sign cannot make yet are refused before signing.
+// TestPAdESLevelOption: the default level follows the TSA and the roots
+// (B-LTA with both, B-T with a TSA only, else B-B); B-T without a TSA
+// and unknown levels are refused before signing.
 func TestPAdESLevelOption(t *testing.T) {
 	f := mustFixture(t)
 	in := pdftest.PDF()
+	ltTSA := f.pki.MustTSAWithOCSP(t, f.ocsp)
+	// Without roots, a TSA gives B-T: the long-term levels need them.
+	noRoots := MustSign(t, in, f.kepala, pdf.SignOptions{TSAURL: f.tsa})
+	if got := MustVerify(t, noRoots, f.verifyOp).Signatures[0].Level; got != pdf.LevelBT {
+		t.Errorf("TSA without roots: got level %q, want B-T", got)
+	}
+	// A TSA whose certificate names no OCSP or CRL: B-LTA is refused,
+	// not claimed without the data.
+	if _, err := pdf.Sign(t.Context(), in, f.keySigner(t, pdftest.P256), pdf.SignOptions{TSAURL: f.tsa, Roots: f.pki.Roots}); naskah.ErrorCode(err) != naskah.EINVALID {
+		t.Errorf("default level with a TSA without revocation source: got %v, want EINVALID", err)
+	}
 	for _, tt := range []struct {
 		opts pdf.SignOptions
 		want pdf.Level
 	}{
 		{pdf.SignOptions{}, pdf.LevelBB},
-		{pdf.SignOptions{TSAURL: f.tsa}, pdf.LevelBT},
+		{pdf.SignOptions{TSAURL: ltTSA}, pdf.LevelBLTA},
 		{pdf.SignOptions{TSAURL: f.tsa, Level: pdf.LevelBB}, pdf.LevelBB},
+		{pdf.SignOptions{TSAURL: f.tsa, Level: pdf.LevelBT}, pdf.LevelBT},
 	} {
 		tt.opts.Roots = f.pki.Roots
-		out := MustSign(t, in, f.kepala, tt.opts)
+		out := MustSign(t, in, f.keySigner(t, pdftest.P256), tt.opts)
 		rep := MustVerify(t, out, f.verifyOp)
 		if got := rep.Signatures[0].Level; got != tt.want || !rep.Valid {
 			t.Errorf("%+v: got level %q (valid %v), want %q", tt.opts.Level, got, rep.Valid, tt.want)
@@ -335,6 +348,25 @@ func TestPAdESArchival(t *testing.T) {
 		one := MustSign(t, in, f.keySigner(t, pdftest.RSA4096), lt)
 		two := MustSign(t, one, f.keySigner(t, pdftest.P256), opts)
 		levels(t, pdftest.CheckArchival(t, two, ca, 2, 1).Ours, 2)
+	})
+	t.Run("sign at B-LTA twice", func(t *testing.T) {
+		// The second signature and its document timestamp follow the
+		// first's: our Verify, qpdf and pdfsig accept it; pdfcpu is not
+		// asked (it accepts a document timestamp only as the last
+		// revision, which the first no longer is).
+		one := MustSign(t, in, f.keySigner(t, pdftest.P384), opts)
+		two := MustSign(t, one, f.keySigner(t, pdftest.RSA2048), opts)
+		rep := MustVerify(t, two, f.verifyOp)
+		if !rep.Valid || len(rep.Signatures) != 4 {
+			t.Fatalf("got valid %v with %d signatures, want valid with 2 and 2 document timestamps: %v", rep.Valid, len(rep.Signatures), rep.Problems)
+		}
+		levels(t, rep, 2)
+		if q := pdftest.MustQpdfCheck(t, two); q != "" {
+			t.Errorf("qpdf --check: %s", q)
+		}
+		if r := pdftest.MustNSSDBFor(t, ca).MustPdfsig(t, two); r.Total != 4 || r.Valid != 2 || r.Trusted != 2 {
+			t.Errorf("pdfsig: %d signatures, %d valid, %d trusted; want 4, 2, 2:\n%s", r.Total, r.Valid, r.Trusted, r.Output)
+		}
 	})
 	t.Run("tampered", func(t *testing.T) {
 		// The DSS (covered by the document timestamp) follows the
