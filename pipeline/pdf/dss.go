@@ -390,6 +390,15 @@ func checkValidationDataOnly(data []byte, end int64) (bool, string) {
 		}
 	}
 	tb, ta := before.Trailer(), after.Trailer()
+	// New objects take numbers from the signed revision's /Size on: a
+	// number below it (a free entry) could be one a signed object refers
+	// to, which would then show new content.
+	size := tb.Key("Size").Int64()
+	for id := range xa {
+		if _, old := xb[id]; !old && int64(id) < size && id != 0 {
+			return false, fmt.Sprintf("object %d, free in the signed revision, was defined", id)
+		}
+	}
 	ib, ia := tb.Key("Info"), ta.Key("Info")
 	if !ta.Key("Encrypt").IsNull() || ib.IsNull() != ia.IsNull() || !ib.IsNull() && ib.GetPtr() != ia.GetPtr() {
 		return false, "the trailer changed"
