@@ -400,3 +400,24 @@ func TestPAdESArchival(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkSignLevels signs the same stamped page at each level in one
+// run (TSA and OCSP responder on loopback, P-256 key):
+//
+//	go test ./pipeline/pdf -run '^$' -bench SignLevels -benchtime 20x
+func BenchmarkSignLevels(b *testing.B) {
+	f := mustFixture(b)
+	tsa := f.pki.MustTSAWithOCSP(b, f.ocsp)
+	in := MustStampForSigning(b, pdftest.PDF(pdftest.Portrait))
+	signer := f.keySigner(b, pdftest.P256)
+	for _, l := range []pdf.Level{pdf.LevelBB, pdf.LevelBT, pdf.LevelBLT, pdf.LevelBLTA} {
+		b.Run(string(l), func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				out := MustSign(b, in, signer, pdf.SignOptions{Level: l, TSAURL: tsa, Roots: f.pki.Roots})
+				size = len(out)
+			}
+			b.ReportMetric(float64(size-len(in)), "added-bytes")
+		})
+	}
+}
