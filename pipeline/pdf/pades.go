@@ -122,9 +122,9 @@ type essCertID struct {
 // baselineLevel returns the PAdES baseline level sr reached: B-B for an
 // intact ETSI.CAdES.detached signature whose signing-certificate
 // attribute binds the signer's certificate and which has no signingTime;
-// B-T with a valid, trusted signature timestamp. A signing-certificate
-// attribute that names another certificate is a problem on any
-// signature: the certificate was swapped.
+// B-T with a valid, trusted signature timestamp; "" for any other. A
+// signing-certificate attribute that names another certificate is a
+// problem on any signature: the certificate was swapped.
 func baselineLevel(sub string, p7 *pkcs7.PKCS7, sr *SignatureReport, problem func(string, ...any)) Level {
 	bound, present := essBinding(p7, sr.Certificate)
 	if present && !bound {
@@ -136,7 +136,8 @@ func baselineLevel(sub string, p7 *pkcs7.PKCS7, sr *SignatureReport, problem fun
 	}
 	var t asn1.RawValue
 	if !present || !bound || p7.UnmarshalSignedAttribute(oidSigningTime, &t) == nil {
-		problem("the signature claims PAdES (ETSI.CAdES.detached) but is not a PAdES baseline signature: it needs the signing-certificate-v2 attribute and no signingTime")
+		// A valid CAdES signature all the same (older profiles allow
+		// signingTime): no baseline level, not a problem.
 		return ""
 	}
 	if sr.Timestamp != nil && sr.Timestamp.Valid && sr.Timestamp.Trusted {
