@@ -29,6 +29,7 @@ func pdfCommands() []namedCommand {
 		{"stamp", command{summary: "stamp a PDF with a step's marks (draft, final-draft, signing, copy)", run: runStamp}},
 		{"sign", command{summary: "sign a PDF with an official's PKCS#12 keystore", run: runSign}},
 		{"verify", command{summary: "verify a PDF's signatures against trust roots (exit 0 only if valid)", run: runVerify}},
+		{"extend", command{summary: "add long-term validation data (B-LT) and a document timestamp (B-LTA) to a signed PDF", run: runExtend}},
 	}
 }
 
