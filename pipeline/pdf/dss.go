@@ -94,6 +94,11 @@ func addValidationData(ctx context.Context, data []byte, opts LTVOptions, extra 
 	if err != nil {
 		return nil, errNotProved(err.Error())
 	}
+	for _, s := range after.Signatures {
+		if s.SubIndication == "REVOKED" {
+			return nil, naskah.Errorf(naskah.EFORBIDDEN, "sertifikat %q dicabut sebelum tanda tangannya terbukti ada: tanda tangan itu tidak sah — the certificate of %q was revoked before its signature's proof of existence: that signature is not valid", s.SignerName, s.SignerName)
+		}
+	}
 	if !after.Valid || len(after.Signatures) != len(rep.Signatures) {
 		return nil, errNotProved(fmt.Sprintf("the document with validation data does not verify: %v", after.Problems))
 	}
@@ -127,7 +132,9 @@ func (d *dssContents) addChain(ctx context.Context, client *http.Client, chain [
 		issuer := chain[i+1]
 		switch {
 		case len(c.OCSPServer) > 0:
-			body, err := fetchOCSP(ctx, client, c, issuer)
+			// A revoked status is kept too: whether the revocation came
+			// after the signature's proof of existence is Verify's call.
+			body, _, err := fetchOCSPResponse(ctx, client, c, issuer)
 			if err != nil {
 				return revocationError(err)
 			}

@@ -421,3 +421,43 @@ func BenchmarkSignLevels(b *testing.B) {
 		})
 	}
 }
+
+// TestPAdESRevocation: revocation is judged at the proof of existence.
+// A signer revoked after the signature's timestamp still passes at
+// B-LTA (the DSS keeps the "revoked" answer, dated after the proof); one
+// revoked before it cannot be extended, and cannot sign at B-LT.
+func TestPAdESRevocation(t *testing.T) {
+	p := pdftest.MustPKI(t)
+	ocsp := p.MustOCSP(t)
+	tsa := p.MustTSAWithOCSP(t, ocsp)
+	in := MustStampForSigning(t, pdftest.PDF())
+	opts := pdf.SignOptions{Level: pdf.LevelBT, TSAURL: tsa, Roots: p.Roots}
+	vopts := pdf.VerifyOptions{Roots: p.Roots}
+
+	after := p.MustSignerWith(t, "Pejabat Dicabut Kemudian", "", pdftest.CertOpts{Key: pdftest.P256, OCSPURL: ocsp})
+	bt := MustSign(t, in, after, opts)
+	p.Revoke(after.Certificate, time.Now().Add(time.Hour))
+	lta, err := pdf.AddArchiveTimestamp(t.Context(), bt, tsa, pdf.LTVOptions{Roots: p.Roots})
+	if err != nil {
+		t.Fatalf("revoked after the proof: %v", err)
+	}
+	rep := MustVerify(t, lta, vopts)
+	if s := rep.Signatures[0]; !rep.Valid || s.Level != pdf.LevelBLTA || s.Indication != pdf.TotalPassed {
+		t.Errorf("revoked after the proof: got valid %v, %q %s %s; want valid B-LTA TOTAL_PASSED (%v)", rep.Valid, s.Level, s.Indication, s.SubIndication, rep.Problems)
+	}
+	if q := pdftest.MustQpdfCheck(t, lta); q != "" {
+		t.Errorf("qpdf --check: %s", q)
+	}
+
+	before := p.MustSignerWith(t, "Pejabat Dicabut Dahulu", "", pdftest.CertOpts{Key: pdftest.P256, OCSPURL: ocsp})
+	bt = MustSign(t, in, before, opts)
+	p.Revoke(before.Certificate, time.Now().Add(-time.Hour))
+	if _, err := pdf.AddValidationData(t.Context(), bt, pdf.LTVOptions{Roots: p.Roots}); naskah.ErrorCode(err) != naskah.EFORBIDDEN {
+		t.Errorf("revoked before the proof, extended: got %v, want EFORBIDDEN", err)
+	}
+	lt := opts
+	lt.Level = pdf.LevelBLT
+	if _, err := pdf.Sign(t.Context(), in, before, lt); naskah.ErrorCode(err) != naskah.EFORBIDDEN {
+		t.Errorf("revoked, signing at B-LT: got %v, want EFORBIDDEN", err)
+	}
+}

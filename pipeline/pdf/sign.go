@@ -555,33 +555,43 @@ func revocationFetcher(ctx context.Context) sign.RevocationFunction {
 // fetchOCSP asks cert's OCSP responder for its status and returns the
 // response to embed, refusing a revoked certificate.
 func fetchOCSP(ctx context.Context, client *http.Client, cert, issuer *x509.Certificate) ([]byte, error) {
-	url := cert.OCSPServer[0]
-	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	body, r, err := fetchOCSPResponse(ctx, client, cert, issuer)
 	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp request: %w", err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	hreq.Header.Set("Content-Type", "application/ocsp-request")
-	resp, err := client.Do(hreq)
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	r, err := ocsp.ParseResponseForCert(body, cert, issuer)
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+		return nil, err
 	}
 	if r.Status == ocsp.Revoked {
 		return nil, naskah.Errorf(naskah.EFORBIDDEN, "the certificate of %q was revoked on %s: it can no longer sign", cert.Subject.CommonName, r.RevokedAt.Format(time.DateOnly))
 	}
 	return body, nil
+}
+
+// fetchOCSPResponse asks cert's OCSP responder and returns its checked
+// response, whatever the status.
+func fetchOCSPResponse(ctx context.Context, client *http.Client, cert, issuer *x509.Certificate) ([]byte, *ocsp.Response, error) {
+	url := cert.OCSPServer[0]
+	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp request: %w", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	hreq.Header.Set("Content-Type", "application/ocsp-request")
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	r, err := ocsp.ParseResponseForCert(body, cert, issuer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	return body, r, nil
 }
 
 func httpGet(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {
