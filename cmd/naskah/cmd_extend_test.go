@@ -32,7 +32,10 @@ func TestExtendCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := pdftest.MustNSSDBFor(t, pki.CAPEM())
-	theirs := db.MustPdfsigSign(t, pdftest.PDF(), db.MustImportSigner(t, signer))
+	// pdfsig sizes its room by a dummy signature, which an ECDSA key can
+	// outgrow by a byte ("unable update signature"): its signer is RSA.
+	partner := pki.MustSignerWith(t, "Partner Director", "Director", pdftest.CertOpts{Key: pdftest.RSA2048, OCSPURL: ocsp})
+	theirs := db.MustPdfsigSign(t, pdftest.PDF(), db.MustImportSigner(t, partner))
 	broken := append([]byte{}, bt...)
 	broken[10] ^= 1
 	files := map[string][]byte{"bt.pdf": bt, "theirs.pdf": theirs, "broken.pdf": broken}
