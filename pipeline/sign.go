@@ -65,7 +65,7 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 			reason = fmt.Sprintf("Penandatanganan %s %s", a.Kind.Title(), numberOrID(a))
 		}
 		opts := pdf.SignOptions{Reason: reason, Location: r.Location, Visible: r.Visible, Page: r.Page,
-			TSAURL: e.Config.TSAURL, Timeout: e.Config.SignTimeout, Now: e.Now, Roots: e.signRoots(r.Actor, signer)}
+			TSAURL: e.Config.TSAURL, Level: pdf.DefaultLevel(e.Config.TSAURL), Timeout: e.Config.SignTimeout, Now: e.Now, Roots: e.signRoots(r.Actor, signer)}
 		if r.Visible {
 			if opts.Page <= 0 {
 				opts.Page = 1

@@ -29,6 +29,7 @@ func pdfCommands() []namedCommand {
 		{"stamp", command{summary: "stamp a PDF with a step's marks (draft, final-draft, signing, copy)", run: runStamp}},
 		{"sign", command{summary: "sign a PDF with an official's PKCS#12 keystore", run: runSign}},
 		{"verify", command{summary: "verify a PDF's signatures against trust roots (exit 0 only if valid)", run: runVerify}},
+		{"extend", command{summary: "add long-term validation data (B-LT) and a document timestamp (B-LTA) to a signed PDF", run: runExtend}},
 	}
 }
 
@@ -155,6 +156,7 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 	box := fs.String("box", "", "draw the signature box (certificate holder, WIB time, QR code of this verification URL), placed after the file's earlier signatures")
 	specimen := fs.String("specimen", "", "signature or seal image (PNG/JPEG, at most 1 MB) for --box")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL")
+	level := fs.String("level", "", "PAdES baseline level: B-B, B-T, B-LT or B-LTA (default: B-LTA with --tsa and --roots, B-T with --tsa only, else B-B; B-LT and B-LTA need certificates that name OCSP or CRL)")
 	revocation := fs.Bool("revocation", false, "embed OCSP/CRL revocation data named by the certificate")
 	timeout := fs.Duration("timeout", pdf.DefaultSignTimeout, "time limit for signing, TSA and revocation requests included")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted roots the certificate must chain to (default $NASKAH_TRUST_ROOTS; none: not checked)")
@@ -171,6 +173,9 @@ func runSign(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("usage: naskah sign (--keystore FILE.p12 | --token LABEL --key LABEL [--module LIB.so]) [flags] -o OUT.pdf IN.pdf")
 	}
 	opts := pdf.SignOptions{Reason: *reason, Location: *location, ContactInfo: *contact, Page: *page, TSAURL: *tsa, EmbedRevocation: *revocation, Timeout: *timeout}
+	if opts.Level, err = pdf.ParseLevel(*level); err != nil {
+		return err
+	}
 	if *rootsFile != "" {
 		pemData, err := os.ReadFile(*rootsFile)
 		if err != nil {
@@ -307,12 +312,21 @@ func runVerify(ctx context.Context, args []string, out, errOut io.Writer) error 
 	fs.SetOutput(errOut)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	rootsFile := fs.String("roots", os.Getenv("NASKAH_TRUST_ROOTS"), "PEM file of trusted root certificates (default $NASKAH_TRUST_ROOTS)")
+	at := fs.String("at", "", "validate as of this date, YYYY-MM-DD (UTC; default: now); a trusted timestamp still fixes the time of each signature")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError("usage: naskah verify [--json] --roots ROOTS.pem FILE.pdf")
+		return usageError("usage: naskah verify [--at YYYY-MM-DD] [--json] --roots ROOTS.pem FILE.pdf")
+	}
+	var vopts pdf.VerifyOptions
+	if *at != "" {
+		t, err := time.Parse(time.DateOnly, *at)
+		if err != nil {
+			return usageError("tanggal --at %q tidak sah: tulis YYYY-MM-DD — the --at date %q is not valid: write YYYY-MM-DD", *at, *at)
+		}
+		vopts.Now = func() time.Time { return t }
 	}
 	if *rootsFile == "" {
 		return usageError("no trust roots: give --roots FILE with the CA certificates to trust (e.g. ca.pem from 'naskah keys init')")
@@ -329,7 +343,8 @@ func runVerify(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	rep, err := pdf.Verify(ctx, data, pdf.VerifyOptions{Roots: roots})
+	vopts.Roots = roots
+	rep, err := pdf.Verify(ctx, data, vopts)
 	if err != nil {
 		return err
 	}
@@ -404,6 +419,11 @@ func printReport(w io.Writer, name string, rep *pdf.Report) {
 			fmt.Fprintf(w, "  timestamp:    none\n")
 		}
 		fmt.Fprintf(w, "  revocation:   %s\n", s.Revocation)
+		fmt.Fprintf(w, "  PAdES level:  %s\n", orDash(string(s.Level)))
+		fmt.Fprintf(w, "  indication:   %s %s\n", s.Indication, s.SubIndication)
+		if !s.ProofOfExistence.IsZero() {
+			fmt.Fprintf(w, "  existed by:   %s (trusted timestamp: validity and revocation judged then)\n", s.ProofOfExistence.Format(time.RFC3339))
+		}
 		for _, p := range s.Problems {
 			fmt.Fprintf(w, "  ! %s\n", p)
 		}

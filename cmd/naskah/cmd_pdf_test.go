@@ -53,6 +53,17 @@ func TestPDFCommands(t *testing.T) {
 	ca := filepath.Join(keys, "ca.pem")
 
 	t.Setenv("NASKAH_SIGN_PASSPHRASE", pass)
+	// A TSA of another test CA; both CAs are the roots of its B-T file.
+	tsaPKI := pdftest.MustPKI(t)
+	tsa := tsaPKI.MustTSA(t)
+	caPEM, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := filepath.Join(dir, "both.pem")
+	if err := os.WriteFile(both, append(caPEM, tsaPKI.CAPEM()...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		name string
 		args []string
@@ -65,6 +76,20 @@ func TestPDFCommands(t *testing.T) {
 		{"sign other roots", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--roots", filepath.Join("testdata", "none.pem"), "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"verify", []string{"verify", signed, "--roots", ca}, 0, "VALID"},
 		{"verify names", []string{"verify", signed, "--roots", ca}, 0, "claimed name:"},
+		{"sign B-B", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-B", "--tsa", tsa, "-o", filepath.Join(dir, "bb.pdf"), stamped}, 0, "signed by"},
+		{"verify B-B", []string{"verify", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 0, "PAdES level:  B-B"},
+		{"sign B-T", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-T", "--tsa", tsa, "-o", filepath.Join(dir, "bt.pdf"), stamped}, 0, "signed by"},
+		{"verify B-T", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "PAdES level:  B-T"},
+		{"verify B-T indication", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "indication:   TOTAL_PASSED"},
+		{"verify B-T untrusted TSA", []string{"verify", filepath.Join(dir, "bt.pdf"), "--roots", ca}, 1, "indication:   INDETERMINATE SIG_CONSTRAINTS_FAILURE"},
+		{"sign default with TSA is B-T", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--tsa", tsa, "-o", filepath.Join(dir, "bt2.pdf"), stamped}, 0, "signed by"},
+		{"verify default with TSA", []string{"verify", filepath.Join(dir, "bt2.pdf"), "--roots", both}, 0, "PAdES level:  B-T"},
+		{"verify B-T in 2040", []string{"verify", "--at", "2040-01-01", filepath.Join(dir, "bt.pdf"), "--roots", both}, 0, "indication:   TOTAL_PASSED"},
+		{"verify B-B in 2040", []string{"verify", "--at", "2040-01-01", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 1, "indication:   INDETERMINATE OUT_OF_BOUNDS_NO_POE"},
+		{"usage: bad --at", []string{"verify", "--at", "1/1/2040", filepath.Join(dir, "bb.pdf"), "--roots", ca}, 2, ""},
+		{"sign B-LTA, certificates without OCSP or CRL", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-LTA", "--tsa", tsa, "--roots", both, "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
+		{"sign B-T without TSA", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-T", "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
+		{"sign bad level", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--level", "B-X", "-o", filepath.Join(dir, "x.pdf"), stamped}, 1, ""},
 		{"sign box", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--box", "https://naskah.pom.go.id/verify/1", "-o", filepath.Join(dir, "boxed.pdf"), signed}, 0, "signed by"},
 		{"verify box", []string{"verify", filepath.Join(dir, "boxed.pdf"), "--roots", ca}, 0, "VALID"},
 		{"sign box bad specimen", []string{"sign", "--keystore", filepath.Join(keys, "kepala.p12"), "--box", "https://naskah.pom.go.id/verify/1", "--specimen", ca, "-o", filepath.Join(dir, "x.pdf"), signed}, 1, ""},
@@ -98,10 +123,11 @@ func TestPDFCommands(t *testing.T) {
 					Valid      bool
 					Signatures []struct {
 						Certificate struct{ Subject string }
+						Level       string
 					}
 				}
-				if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Certificate.Subject, "Taruna") {
-					t.Errorf("json: got %+v (%v), want one signature by Taruna", rep, err)
+				if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Signatures) != 1 || !strings.Contains(rep.Signatures[0].Certificate.Subject, "Taruna") || rep.Signatures[0].Level != "B-B" {
+					t.Errorf("json: got %+v (%v), want one B-B signature by Taruna", rep, err)
 				}
 			}
 		})

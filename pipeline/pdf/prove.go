@@ -31,9 +31,11 @@ func verifyBefore(ctx context.Context, data []byte, roots *x509.CertPool, now fu
 // proveSigned is the proof a signed file passes before Sign returns it:
 // the input is its unchanged prefix, every xref entry points at its
 // object, our Verify finds one more signature than before which is intact,
-// trusted (with roots) and covers the whole file, and the earlier
-// signatures are as intact as they were.
-func proveSigned(ctx context.Context, in, out []byte, before *Report, roots *x509.CertPool, now func() time.Time) error {
+// trusted (with roots) and covers the whole file, is PAdES baseline at
+// the level asked for (with roots; without, the TSA may be one we cannot
+// judge and B-B is the least), and the earlier signatures are as intact
+// as they were.
+func proveSigned(ctx context.Context, in, out []byte, before *Report, roots *x509.CertPool, now func() time.Time, level Level) error {
 	if !bytes.HasPrefix(out, in) {
 		return errNotProved("the original bytes changed")
 	}
@@ -53,6 +55,8 @@ func proveSigned(ctx context.Context, in, out []byte, before *Report, roots *x50
 		return errNotProved(fmt.Sprintf("the new signature does not verify: %v", last.Problems))
 	case roots != nil && (!last.Trusted || len(last.Problems) > 0):
 		return errNotProved(fmt.Sprintf("the new signature is not valid: %v", last.Problems))
+	case roots != nil && last.Level != level, last.Level == "":
+		return errNotProved(fmt.Sprintf("the new signature is PAdES %q, want %s: %v", last.Level, level, last.Problems))
 	}
 	for i, b := range before.Signatures {
 		if rep.Signatures[i].DigestIntact != b.DigestIntact {

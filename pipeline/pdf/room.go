@@ -66,12 +66,13 @@ func cmsBound(sd sign.SignData, tsaAllowance int) int {
 	for _, r := range sd.RevocationData.OCSP {
 		n += len(r.FullBytes) + 8
 	}
-	if sd.TSA.URL != "" {
-		// The token's size is known only once the TSA answers: a larger
-		// one than tsaAllowance makes pdfsign retry; that output is
-		// dropped and Sign signs again with room for it (roomError).
-		n += tsaAllowance
-	}
+	// The issuerSerial of our signing-certificate-v2 (cades.go) repeats
+	// the issuer name and serial.
+	n += len(sd.Certificate.RawIssuer) + len(sd.Certificate.SerialNumber.Bytes()) + 24
+	// The token's size is known only once the TSA answers: a larger one
+	// than tsaAllowance is a roomError and Sign signs again with room for
+	// it (0 without a TSA).
+	n += tsaAllowance
 	return n
 }
 

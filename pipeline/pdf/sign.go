@@ -85,6 +85,9 @@ type SignOptions struct {
 	// Appearance is the box of a visible signature; nil = pdfsign's one
 	// line of text in Rect.
 	Appearance *Appearance
+	// Level is the PAdES baseline level to make (pades.go); empty is
+	// DefaultLevel(TSAURL). TSAURL is asked only for B-T and above.
+	Level Level
 }
 
 // DefaultSignTimeout bounds Sign when SignOptions.Timeout is zero.
@@ -96,6 +99,13 @@ const DefaultSignTimeout = 30 * time.Second
 func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte, error) {
 	if err := checkSigner(s); err != nil {
 		return nil, err
+	}
+	level, err := signLevel(opts)
+	if err != nil {
+		return nil, err
+	}
+	if level == LevelBB {
+		opts.TSAURL = ""
 	}
 	if _, err := Check(ctx, data); err != nil {
 		return nil, err // pdfsign cannot be stopped: it sees no file it could loop on
@@ -152,13 +162,28 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	go func() {
 		var out []byte
 		err := recovered("sign", func() error {
+			if sd.RevocationFunction != nil {
+				// Fetched once, before pdfsign copies the file, so that
+				// the room counts the responses (signRoom) and a second
+				// attempt does not fetch again.
+				if err := fetchRevocation(&sd); err != nil {
+					return fmt.Errorf("failed to fetch revocation data: %w", err)
+				}
+			}
+			in := cadesInput{key: s.Key, cert: s.Certificate, chain: chain, digest: digest,
+				revocation: sd.RevocationData, tsaURL: opts.TSAURL, tsaClient: tsaClient}
+			allowance := 0
+			if in.tsaURL != "" {
+				allowance = defaultTSAAllowance
+			}
 			var err error
-			out, err = signBytes(data, sd, defaultTSAAllowance)
+			out, err = signPAdES(ctx, data, sd, in, allowance)
 			var re *roomError
-			if errors.As(err, &re) && sd.TSA.URL != "" {
+			if errors.As(err, &re) && in.tsaURL != "" {
 				// A TSA token larger than its allowance: sign afresh
-				// (a new pdfsign context, a new token) with room for it.
-				out, err = signBytes(data, sd, defaultTSAAllowance+re.need-re.room/2+2048)
+				// (a new placeholder, signature and token) with room
+				// for it.
+				out, err = signPAdES(ctx, data, sd, in, allowance+re.need-re.room/2+2048)
 			}
 			if errors.As(err, &re) {
 				err = errRoom(re.Error())
@@ -170,12 +195,19 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	select {
 	case r := <-done:
 		if r.err != nil {
+			if ctx.Err() == context.DeadlineExceeded && opts.TSAURL != "" {
+				return nil, naskah.WrapError(naskah.EUNAVAILABLE, ctx.Err(), "the timestamp authority %s did not answer in time: try again, or ask the administrator to check the TSA", opts.TSAURL)
+			}
 			return nil, signError(ctx, r.err, opts.TSAURL)
 		}
-		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now); err != nil {
+		made := level
+		if level == LevelBLT || level == LevelBLTA {
+			made = LevelBT // the signature; its validation data follows
+		}
+		if err := proveSigned(ctx, data, r.out, before, opts.Roots, now, made); err != nil {
 			return nil, err
 		}
-		return r.out, nil
+		return extendSigned(ctx, r.out, opts, now, level)
 	case <-ctx.Done():
 		if opts.TSAURL != "" {
 			return nil, naskah.WrapError(naskah.EUNAVAILABLE, ctx.Err(), "the timestamp authority %s did not answer in time: try again, or ask the administrator to check the TSA", opts.TSAURL)
@@ -184,7 +216,8 @@ func Sign(ctx context.Context, data []byte, s *Signer, opts SignOptions) ([]byte
 	}
 }
 
-// signBytes is the pdfsign call itself, on bytes in memory.
+// signBytes is the pdfsign call itself, on bytes in memory; tsaAllowance
+// is the room kept for a timestamp token (0: none).
 // A signature that outgrows the room signRoom made is a *roomError: the
 // file pdfsign made by retrying is never used.
 func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) {
@@ -209,6 +242,7 @@ func signBytes(data []byte, sd sign.SignData, tsaAllowance int) ([]byte, error) 
 		// Fetched before pdfsign copies the file, so that signGrowth counts
 		// the responses; pdfsign then only sizes what is in RevocationData
 		// (and does not fetch again if it retries with a larger placeholder).
+		// Sign fetches before calling here; this stays for other callers.
 		if err := fetchRevocation(&sd); err != nil {
 			return nil, fmt.Errorf("failed to fetch revocation data: %w", err)
 		}
@@ -421,7 +455,6 @@ func signData(ctx context.Context, s *Signer, opts SignOptions, at time.Time, ch
 		DigestAlgorithm:   digest,
 		Certificate:       s.Certificate,
 		CertificateChains: [][]*x509.Certificate{chain},
-		TSA:               sign.TSA{URL: opts.TSAURL},
 		Appearance: sign.Appearance{
 			Visible:     opts.Visible,
 			Page:        uint32(max(0, opts.Page)),
@@ -522,33 +555,43 @@ func revocationFetcher(ctx context.Context) sign.RevocationFunction {
 // fetchOCSP asks cert's OCSP responder for its status and returns the
 // response to embed, refusing a revoked certificate.
 func fetchOCSP(ctx context.Context, client *http.Client, cert, issuer *x509.Certificate) ([]byte, error) {
-	url := cert.OCSPServer[0]
-	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	body, r, err := fetchOCSPResponse(ctx, client, cert, issuer)
 	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp request: %w", err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	hreq.Header.Set("Content-Type", "application/ocsp-request")
-	resp, err := client.Do(hreq)
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
-	}
-	r, err := ocsp.ParseResponseForCert(body, cert, issuer)
-	if err != nil {
-		return nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+		return nil, err
 	}
 	if r.Status == ocsp.Revoked {
 		return nil, naskah.Errorf(naskah.EFORBIDDEN, "the certificate of %q was revoked on %s: it can no longer sign", cert.Subject.CommonName, r.RevokedAt.Format(time.DateOnly))
 	}
 	return body, nil
+}
+
+// fetchOCSPResponse asks cert's OCSP responder and returns its checked
+// response, whatever the status.
+func fetchOCSPResponse(ctx context.Context, client *http.Client, cert, issuer *x509.Certificate) ([]byte, *ocsp.Response, error) {
+	url := cert.OCSPServer[0]
+	req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp request: %w", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req))
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	hreq.Header.Set("Content-Type", "application/ocsp-request")
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	r, err := ocsp.ParseResponseForCert(body, cert, issuer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation: ocsp %s: %w", url, err)
+	}
+	return body, r, nil
 }
 
 func httpGet(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {

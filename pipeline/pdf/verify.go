@@ -40,10 +40,16 @@ type Report struct {
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
 	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
+	// ValidationDataAfter is set when what follows the last signature is
+	// only long-term validation data (a /DSS update, dss.go).
+	ValidationDataAfter bool `json:"validationDataAfter,omitempty"`
 }
 
 // SignatureReport is the verdict on one signature, in file order.
 type SignatureReport struct {
+	// Kind is "" for a signature, KindDocTimestamp for a document
+	// timestamp (doctimestamp.go), whose signer is its TSA.
+	Kind string `json:"kind,omitempty"`
 	// SignerName is the holder of the signing certificate (its CN), the
 	// only name a report may show as the signer. SignerOrganization and
 	// SignerSerialNumber (the NIK, when the subject carries one) and
@@ -68,7 +74,23 @@ type SignatureReport struct {
 	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
 	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
 	Revocation         string            `json:"revocation"`
-	Problems           []string          `json:"problems,omitempty"`
+	// Level is the PAdES baseline level the signature reached (pades.go):
+	// "" for a signature that is not PAdES baseline (adbe.pkcs7.detached).
+	Level Level `json:"level,omitempty"`
+	// Indication and SubIndication are the verdict in ETSI EN 319 102-1's
+	// vocabulary (indication.go): TOTAL_PASSED, TOTAL_FAILED (the
+	// signature is proved wrong) or INDETERMINATE (it cannot be proved
+	// right, e.g. OUT_OF_BOUNDS_NO_POE: the certificate expired and no
+	// proof of existence predates that).
+	Indication    string `json:"indication"`
+	SubIndication string `json:"subIndication,omitempty"`
+	// ProofOfExistence is the time the signature is proved to have
+	// existed (its trusted timestamp), at which the chain and revocation
+	// are judged; zero when there is none and they are judged now.
+	ProofOfExistence time.Time `json:"proofOfExistence,omitzero"`
+	Problems         []string  `json:"problems,omitempty"`
+
+	chain, tsaChain []*x509.Certificate // verified chains, root last (dss.go)
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
@@ -160,13 +182,25 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now())
 			return nil
 		}); err != nil {
-			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)}}
+			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)},
+				Indication: TotalFailed, SubIndication: "FORMAT_FAILURE"}
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 	}
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	damaged := len(rep.Problems) > 0
+	if n := len(rep.Signatures); n > 0 && !rep.Signatures[n-1].CoversWholeFile && rep.Signatures[n-1].ByteRange != nil {
+		var why string
+		rep.ValidationDataAfter, why = validationDataOnly(data, int64(cmpEnd(rep.Signatures[n-1])))
+		if why != "" && countSignatures(data) > 0 {
+			rep.Problems = append(rep.Problems, "after the last signature: "+why)
+		}
+	}
+	var dss dssData
+	_ = recovered("verify: dss", func() error { dss = readDSS(rdr); return nil })
+	rep.longTermLevels(dss)
+	rep.archivalLevels(data, dss)
 	rep.verdict()
 	if damaged {
 		rep.Valid = false
@@ -203,7 +237,7 @@ func (r *Report) verdict() {
 		}
 	}
 	last := r.Signatures[len(r.Signatures)-1]
-	if !last.CoversWholeFile && last.ByteRange != nil {
+	if !last.CoversWholeFile && last.ByteRange != nil && !r.ValidationDataAfter {
 		ok = false
 		r.Problems = append(r.Problems, fmt.Sprintf("%d bytes were added after the last signature: the document was changed after it was signed", last.AppendedBytes))
 	}
@@ -238,6 +272,13 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 
 // verifySignature checks one signature dictionary.
 func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
+	sr := checkSignature(data, v, roots, partnerRoots, now)
+	sr.conclude()
+	return sr
+}
+
+// checkSignature is verifySignature without the concluding indication.
+func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -251,16 +292,21 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 			sr.SigningTime = t
 		}
 	}
-	switch sub := v.Key("SubFilter").Name(); sub {
+	sub := v.Key("SubFilter").Name()
+	switch sub {
+	case "ETSI.RFC3161":
+		return checkDocTimestamp(data, v, roots, now, sr)
 	case "adbe.pkcs7.detached", "ETSI.CAdES.detached":
 	default:
 		problem("signature format %q is not supported: only detached PKCS#7/CAdES signatures are checked", sub)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 
 	br, err := byteRange(v.Key("ByteRange"), int64(len(data)))
 	if err != nil {
 		problem("%v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	sr.ByteRange = br
@@ -269,30 +315,36 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 	sr.AppendedBytes = int64(len(data)) - end
 	if err := checkGap(data, br); err != nil {
 		problem("%v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 
 	p7, err := pkcs7.Parse([]byte(v.Key("Contents").RawString()))
 	if err != nil {
 		problem("the signature value cannot be parsed: %v", err)
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	if len(p7.Signers) != 1 {
 		problem("the signature has %d signers; exactly one is expected", len(p7.Signers))
+		sr.indicate(TotalFailed, "FORMAT_FAILURE")
 		return sr
 	}
 	sr.Certificate = p7.GetOnlySigner()
 	if sr.Certificate == nil {
 		problem("the signer's certificate is not in the signature")
+		sr.indicate(Indeterminate, "NO_SIGNING_CERTIFICATE_FOUND")
 		return sr
 	}
 	certificateHolder(&sr, sr.Certificate, problem)
 	si := p7.Signers[0]
 	if weakCMSAlgorithm(si.DigestAlgorithm.Algorithm) || weakCMSAlgorithm(si.DigestEncryptionAlgorithm.Algorithm) {
 		problem("the signature uses MD5 or SHA-1 (%v, %v), which are no longer secure", si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm)
+		sr.indicate(Indeterminate, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
 	}
 	if err := certPurpose(sr.Certificate); err != nil {
 		problem("%v", err)
+		sr.indicate(Indeterminate, "CHAIN_CONSTRAINTS_FAILURE")
 	}
 	// The signed bytes are the file without the /Contents hex string.
 	p7.Content = make([]byte, 0, br[1]+br[3])
@@ -302,8 +354,10 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 		var mm *pkcs7.MessageDigestMismatchError
 		if errors.As(err, &mm) {
 			problem("the signed content was changed after signing (digest mismatch)")
+			sr.indicate(TotalFailed, "HASH_FAILURE")
 		} else {
 			problem("the signature does not verify: %v", err)
+			sr.indicate(TotalFailed, "SIG_CRYPTO_FAILURE")
 		}
 	} else {
 		sr.DigestIntact = true
@@ -314,6 +368,7 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 	if sr.Timestamp != nil {
 		if sr.Timestamp.Valid && sr.Timestamp.Trusted {
 			verifyAt = sr.Timestamp.Time // a trusted time: the chain was valid when signed
+			sr.ProofOfExistence = verifyAt
 		} else {
 			problem("the timestamp is not valid: %s", strings.Join(sr.Timestamp.Problems, "; "))
 		}
@@ -329,8 +384,13 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 	if err != nil {
 		sr.TrustList = ""
 		problem("the signer's certificate is not trusted: %v", err)
+		sr.indicate(chainIndication(err, !sr.ProofOfExistence.IsZero()))
 	} else {
 		sr.Trusted = true
+		sr.chain = chain
+		if sr.Timestamp != nil && sr.Timestamp.Trusted {
+			sr.tsaChain = tsaChainOf(p7, roots)
+		}
 	}
 	links := chain
 	if links == nil {
@@ -339,8 +399,18 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 	if err := certAlgorithms(links); err != nil {
 		sr.Trusted = false
 		problem("%v", err)
+		sr.indicate(Indeterminate, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
 	}
-	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, problem)
+	revoked := func(format string, args ...any) {
+		problem(format, args...)
+		if sr.ProofOfExistence.IsZero() {
+			sr.indicate(Indeterminate, "REVOKED_NO_POE")
+		} else {
+			sr.indicate(TotalFailed, "REVOKED") // revoked before the proof of existence
+		}
+	}
+	sr.Revocation = checkRevocation(p7, sr.Certificate, chain, verifyAt, revoked)
+	sr.Level = baselineLevel(sub, p7, &sr, problem)
 	return sr
 }
 

@@ -214,6 +214,13 @@ var pdfcpuMu sync.Mutex
 // cannot read or finds no signature in gives no results.
 func MustPdfcpuValidate(tb testing.TB, data, caPEM []byte) []*model.SignatureValidationResult {
 	tb.Helper()
+	conf := model.NewDefaultConfiguration()
+	conf.Offline = true
+	return pdfcpuValidate(tb, data, caPEM, conf)
+}
+
+func pdfcpuValidate(tb testing.TB, data, caPEM []byte, conf *model.Configuration) []*model.SignatureValidationResult {
+	tb.Helper()
 	pdfcpuMu.Lock()
 	defer pdfcpuMu.Unlock()
 	dir := tb.TempDir()
@@ -231,8 +238,6 @@ func MustPdfcpuValidate(tb testing.TB, data, caPEM []byte) []*model.SignatureVal
 	// revocation (online it refuses loopback responders anyway, and it
 	// does not take the embedded OCSP answers as conclusive), see
 	// pdfcpuValid.
-	conf := model.NewDefaultConfiguration()
-	conf.Offline = true
 	res, err := api.ValidateSignaturesRaw(bytes.NewReader(data), true, conf)
 	if err != nil {
 		tb.Logf("pdfcpu: %v", err)

@@ -138,7 +138,26 @@ func (p *PKI) MustTSA(tb testing.TB) string {
 // a TSA whose answers outgrow the room pdfsign reserves for them.
 func (p *PKI) MustBigTSA(tb testing.TB, pad int) string {
 	tb.Helper()
-	cert, key, err := p.CA.Issue(devca.Spec{CommonName: "Naskah Test TSA", TSA: true})
+	return p.mustTSA(tb, pad, "")
+}
+
+// MustTSAWithOCSP is MustTSA whose certificate names the OCSP responder
+// at ocspURL (MustOCSP): its status can be kept for B-LT.
+func (p *PKI) MustTSAWithOCSP(tb testing.TB, ocspURL string) string {
+	tb.Helper()
+	return p.mustTSA(tb, 0, ocspURL)
+}
+
+func (p *PKI) mustTSA(tb testing.TB, pad int, ocspURL string) string {
+	tb.Helper()
+	spec := devca.Spec{CommonName: "Naskah Test TSA", TSA: true}
+	if ocspURL != "" {
+		// A TSA for long-term levels: its status can be kept, and it
+		// outlives the signers' certificates (3 years) as TSAs do.
+		spec.OCSPServer = []string{ocspURL}
+		spec.NotAfter = p.CA.Cert.NotAfter
+	}
+	cert, key, err := p.CA.Issue(spec)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -153,6 +153,14 @@ func (ca *CA) IssueFor(spec Spec, pub crypto.PublicKey) (*x509.Certificate, erro
 	case spec.TSA:
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}
+		// RFC 3161 2.3: the TSA's extendedKeyUsage is critical (pdfcpu
+		// refuses a document timestamp otherwise); Go writes it
+		// non-critical, so it goes in as an extra extension, which wins.
+		eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+		if err != nil {
+			return nil, err
+		}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku})
 	case spec.OCSP:
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}

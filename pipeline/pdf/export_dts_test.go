@@ -1,0 +1,3 @@
+package pdf
+
+var AddDocTimestamp = addDocTimestamp
