@@ -29,7 +29,9 @@ type Guard struct {
 	// then unknown) before the next write is tried. It receives the old
 	// backend, already closed.
 	Reopen func(ctx context.Context) (Index, error)
-	Logger *slog.Logger
+	// Reopened, when set, is called after Reopen's index took over.
+	Reopened func()
+	Logger   *slog.Logger
 
 	mu         sync.Mutex
 	inner      Index
@@ -161,14 +163,18 @@ func (g *Guard) reopenIfPanicked(ctx context.Context) {
 		return err
 	})
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if err != nil {
 		g.setDownLocked(fmt.Errorf("reopen after a panic: %w", err))
+		g.mu.Unlock()
 		g.Logger.Error("search index cannot be reopened; retrying", "err", err)
 		return
 	}
 	g.inner, g.panicked = idx, false
+	g.mu.Unlock()
 	g.Logger.Info("search index reopened after a panic")
+	if g.Reopened != nil {
+		g.Reopened()
+	}
 }
 
 // Upsert implements Index.

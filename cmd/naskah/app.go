@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,7 +25,6 @@ import (
 	"github.com/bpom/naskah/pipeline/pdf"
 	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"github.com/bpom/naskah/search"
-	"github.com/bpom/naskah/search/bleve"
 	"github.com/bpom/naskah/storage"
 	"github.com/bpom/naskah/storage/local"
 	"github.com/bpom/naskah/storage/minio"
@@ -43,9 +43,17 @@ type Main struct {
 	Server *api.Server
 	Addr   string // the address actually listened on
 
-	ln     net.Listener
-	cancel context.CancelFunc
-	done   chan struct{}
+	// FromScratch moves the embedded index aside and rebuilds it
+	// (naskah reindex --from-scratch).
+	FromScratch bool
+
+	ln      net.Listener
+	cancel  context.CancelFunc
+	done    chan struct{}
+	guard   *search.Guard   // m.Index: the index failing soft
+	rebuild bool            // the embedded index was (re)created: fill it from storage
+	wctx    context.Context // the workers' context, once running
+	workers sync.WaitGroup  // background rebuilds
 }
 
 // Open opens storage, the index and the engine (what every command needs).
@@ -78,11 +86,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	idx, err := openIndex(ctx, c)
+	idx, err := m.openIndex(ctx)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	m.Index = idx
+	m.guard = m.guardIndex(idx)
+	m.Index = m.guard
 	cal, err := loadCalendar(c)
 	if err != nil {
 		return err
@@ -127,14 +136,16 @@ func (m *Main) addRoots(file string) error {
 	return nil
 }
 
-func openIndex(ctx context.Context, c *Config) (search.Index, error) {
+func (m *Main) openIndex(ctx context.Context) (search.Index, error) {
+	c := &m.Config
 	if c.Meili.URL != "" {
 		return openMeili(ctx, c)
 	}
-	idx, err := bleve.Open(c.path("index"))
+	idx, rebuild, err := openBleve(c.path("index"), m.FromScratch, m.Logger)
 	if err != nil {
 		return nil, err
 	}
+	m.rebuild = rebuild
 	return idx, nil
 }
 
@@ -196,8 +207,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Addr = m.ln.Addr().String()
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
+	m.cancel, m.done, m.wctx = cancel, make(chan struct{}), wctx
 	go func() { defer close(m.done); m.Engine.RunOutbox(wctx) }()
+	if m.rebuild {
+		m.startRebuild(wctx)
+	}
 	go func() {
 		if err := m.Server.Listen(m.ln); err != nil {
 			m.Logger.Error("http server stopped", "err", err)
@@ -288,6 +302,7 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
+		m.workers.Wait()
 	}
 	if m.Index != nil {
 		errs = append(errs, m.Index.Close())

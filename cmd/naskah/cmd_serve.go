@@ -112,13 +112,20 @@ func fsckCommand() namedCommand {
 
 func reindexCommand() namedCommand {
 	return namedCommand{"reindex", command{
-		summary: "rebuild the search index from storage",
+		summary: "rebuild the search index from storage (-from-scratch: move the embedded index aside first)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			m, err := openMain(ctx, "reindex", args, out, errOut)
+			var fromScratch bool
+			cfg, _, err := configFlags("reindex", args, errOut, func(fs *flag.FlagSet) {
+				fs.BoolVar(&fromScratch, "from-scratch", false, "move the embedded index directory aside (renamed, not deleted) and build a new one")
+			})
 			if err != nil {
 				return err
 			}
+			m := &Main{Config: cfg, Out: out, FromScratch: fromScratch}
 			defer m.Close()
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
 			var bar *progressbar.ProgressBar
 			n, err := m.Engine.Reindex(ctx, func(done, total int) {
 				if bar == nil {
