@@ -65,6 +65,9 @@ type Config struct {
 	// Mount adds routes (the web UI) after the API's and before the
 	// not-found handler.
 	Mount func(s *Server, r fiber.Router)
+	// ReadyChecks are further conditions of /readyz (free disk, a store
+	// write probe); see ops.go.
+	ReadyChecks []ReadyCheck
 }
 
 // DefaultConfig returns the defaults: 12-hour sessions, 5 login attempts

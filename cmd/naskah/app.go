@@ -194,6 +194,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	acfg.ReadyChecks = m.readyChecks()
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
 		web.New(web.Deps{Engine: m.Engine, Auth: s.WebAuth(), BaseURL: c.BaseURL, Logger: m.Logger}).Register(r)
 	}

@@ -54,6 +54,8 @@ type Config struct {
 	Demo             bool     `yaml:"demo"`               // create demo users and keys on a fresh data dir
 	SessionSecret    string   `yaml:"-"`                  // NASKAH_SESSION_SECRET
 	LogLevel         string   `yaml:"log_level"`
+	MinFreeMB        int      `yaml:"min_free_mb"` // /readyz fails below this much free disk under data_dir (0: no check)
+	Replica          string   `yaml:"replica"`     // this replica's name in health/<replica>.json (default host-pid)
 }
 
 // DefaultConfig is what `naskah serve` runs with when nothing is set.
@@ -70,6 +72,7 @@ func DefaultConfig() Config {
 	c.ExpiryWindowDays = 183
 	c.Demo = true
 	c.LogLevel = "info"
+	c.MinFreeMB = 512
 	return c
 }
 
@@ -126,6 +129,8 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_DEMO", "create demo users and keys on a fresh data dir (true/false)"},
 	{"NASKAH_SESSION_SECRET", "secret for session cookies (secret)"},
 	{"NASKAH_LOG_LEVEL", "debug, info, warn or error"},
+	{"NASKAH_MIN_FREE_MB", "not ready below this much free disk under the data dir, in MB (0: no check)"},
+	{"NASKAH_REPLICA", "this replica's name in the store's readiness probe health/<replica>.json (default host-pid)"},
 }
 
 func (c *Config) applyEnv(env func(string) string) error {
@@ -181,6 +186,8 @@ func (c *Config) applyEnv(env func(string) string) error {
 	boolean("NASKAH_DEMO", &c.Demo)
 	str("NASKAH_SESSION_SECRET", &c.SessionSecret)
 	str("NASKAH_LOG_LEVEL", &c.LogLevel)
+	num("NASKAH_MIN_FREE_MB", &c.MinFreeMB)
+	str("NASKAH_REPLICA", &c.Replica)
 	return err
 }
 
@@ -213,6 +220,12 @@ func (c *Config) Validate() error {
 			ps = append(ps, fmt.Sprintf("extra day %q: start it with a date YYYY-MM-DD", d))
 		}
 	}
+	if c.MinFreeMB < 0 {
+		ps = append(ps, fmt.Sprintf("min_free_mb=%d: use 0 (no check) or more", c.MinFreeMB))
+	}
+	if c.Replica != "" && !validReplica(c.Replica) {
+		ps = append(ps, fmt.Sprintf("replica %q: use letters, digits, '-', '_' or '.'", c.Replica))
+	}
 	ps = append(ps, c.PKCS11.Problems()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -227,4 +240,13 @@ func (c *Config) Validate() error {
 
 func (c *Config) path(elem ...string) string {
 	return filepath.Join(append([]string{c.DataDir}, elem...)...)
+}
+
+func validReplica(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return len(s) <= 100
 }
