@@ -217,7 +217,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	}
 	tmp, err := os.CreateTemp(s.tmpDir(), "put-*")
 	if err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot create a temp file in %s; check free space and permissions", s.tmpDir())
+		return storage.ObjectInfo{}, writeError(err, "local storage: cannot create a temp file in %s; check free space and permissions", s.tmpDir())
 	}
 	committed := false
 	defer func() {
@@ -229,15 +229,15 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	hr := storage.NewHashReader(ctxReader{ctx, r}, key, opts.Size, opts.SHA256)
 	if _, err := io.Copy(tmp, hr); err != nil {
 		if naskah.ErrorCode(err) == naskah.EINTERNAL {
-			err = naskah.WrapError(naskah.EINTERNAL, err, "local storage: reading the upload of %s or writing it to disk failed; check free space and retry", key)
+			err = writeError(err, "local storage: reading the upload of %s or writing it to disk failed; check free space and retry", key)
 		}
 		return storage.ObjectInfo{}, fmt.Errorf("local: put %s: %w", key, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: fsync of %s failed; check the disk", key)
+		return storage.ObjectInfo{}, writeError(err, "local storage: fsync of %s failed; check the disk", key)
 	}
 	if err := tmp.Close(); err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: close of %s failed; check the disk", key)
+		return storage.ObjectInfo{}, writeError(err, "local storage: close of %s failed; check the disk", key)
 	}
 	ct := opts.ContentType
 	if ct == "" {
@@ -284,7 +284,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 func (s *Store) commit(m *meta, dataTmp string) error {
 	dir := s.keyDir(m.Key)
 	fail := func(err error) error {
-		return naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot commit %s; check free space and permissions of %s", m.Key, s.dir)
+		return writeError(err, "local storage: cannot commit %s; check free space and permissions of %s", m.Key, s.dir)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fail(err)
@@ -532,7 +532,7 @@ func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Ti
 // Callers hold commitMu.
 func (s *Store) writeMeta(m *meta) error {
 	fail := func(err error) error {
-		return naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot update %s version %s; check free space and permissions of %s", m.Key, m.VersionID, s.dir)
+		return writeError(err, "local storage: cannot update %s version %s; check free space and permissions of %s", m.Key, m.VersionID, s.dir)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
