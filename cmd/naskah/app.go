@@ -46,6 +46,9 @@ type Main struct {
 	// FromScratch moves the embedded index aside and rebuilds it
 	// (naskah reindex --from-scratch).
 	FromScratch bool
+	// ReadOnly opens the embedded store as a read-only snapshot and no
+	// index (naskah fsck beside a running serve).
+	ReadOnly bool
 
 	ln      net.Listener
 	cancel  context.CancelFunc
@@ -79,19 +82,21 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	} else {
 		var st *local.Store
-		if st, err = local.Open(local.Config{Dir: c.path("store")}); err == nil {
+		if st, err = local.Open(local.Config{Dir: c.path("store"), ReadOnly: m.ReadOnly}); err == nil {
 			m.Store = st
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	idx, err := m.openIndex(ctx)
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
+	if !m.ReadOnly {
+		idx, err := m.openIndex(ctx)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		m.guard = m.guardIndex(idx)
+		m.Index = m.guard
 	}
-	m.guard = m.guardIndex(idx)
-	m.Index = m.guard
 	cal, err := loadCalendar(c)
 	if err != nil {
 		return err

@@ -73,11 +73,11 @@ func fsckCommand() namedCommand {
 			if err != nil {
 				return err
 			}
-			m := &Main{Config: cfg, Out: out}
-			defer m.Close()
-			if err := m.Open(ctx); err != nil {
+			m, err := openForFsck(ctx, cfg, repair, out, errOut)
+			if err != nil {
 				return err
 			}
+			defer m.Close()
 			opts := pipeline.FsckOptions{Repair: repair, Deep: deep}
 			var bar *progressbar.ProgressBar
 			if deep {

@@ -43,6 +43,10 @@ var _ storage.Store = (*Store)(nil)
 type Config struct {
 	Dir string           // created if missing
 	Now func() time.Time // clock for retention and LastModified; default time.Now
+	// ReadOnly opens a snapshot of the store without its lock, for fsck
+	// beside a running serve (readonly.go): nothing is cleaned up or
+	// written, and writes are refused.
+	ReadOnly bool
 }
 
 // Store is a storage.Store on a directory. One process at a time may open a
@@ -51,6 +55,8 @@ type Store struct {
 	dir  string
 	now  func() time.Time
 	lock *os.File
+
+	readOnly bool
 
 	commitMu sync.Mutex // serialises changes, so a precondition check and its commit are atomic
 
@@ -84,7 +90,10 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Store{dir: cfg.Dir, now: cfg.Now, index: map[string][]*meta{}}
+	s := &Store{dir: cfg.Dir, now: cfg.Now, index: map[string][]*meta{}, readOnly: cfg.ReadOnly}
+	if cfg.ReadOnly {
+		return s.openReadOnly()
+	}
 	for _, d := range []string{s.dir, s.tmpDir(), filepath.Join(s.dir, "objects")} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot create directory %s; check its permissions and free space", d)
@@ -112,9 +121,11 @@ func Open(cfg Config) (*Store, error) {
 
 // load empties tmp/, drops uncommitted data files and builds the index.
 func (s *Store) load() error {
-	tmps, _ := os.ReadDir(s.tmpDir())
-	for _, e := range tmps {
-		os.Remove(filepath.Join(s.tmpDir(), e.Name()))
+	if !s.readOnly {
+		tmps, _ := os.ReadDir(s.tmpDir())
+		for _, e := range tmps {
+			os.Remove(filepath.Join(s.tmpDir(), e.Name()))
+		}
 	}
 	dirs, err := filepath.Glob(filepath.Join(s.dir, "objects", "*", "*"))
 	if err != nil {
@@ -133,7 +144,9 @@ func (s *Store) load() error {
 			name := e.Name()
 			switch {
 			case strings.HasSuffix(name, ".data") && !have[strings.TrimSuffix(name, ".data")+".meta"]:
-				os.Remove(filepath.Join(d, name)) // never committed
+				if !s.readOnly {
+					os.Remove(filepath.Join(d, name)) // never committed (or, beside a running serve, not yet)
+				}
 			case strings.HasSuffix(name, ".meta"):
 				m, err := readMeta(filepath.Join(d, name))
 				if err != nil {
@@ -207,6 +220,9 @@ func (s *Store) nextVID() string {
 // lock; only the precondition check and the renames are serialised.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	if err := storage.ValidatePut(key, opts, s.now()); err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	if err := s.checkWritable(); err != nil {
 		return storage.ObjectInfo{}, err
 	}
 	s.mu.RLock()
@@ -437,6 +453,9 @@ func (s *Store) Delete(ctx context.Context, key string, opts storage.DeleteOptio
 	if err := storage.ValidateKey(key); err != nil {
 		return err
 	}
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	s.mu.RLock()
@@ -487,6 +506,9 @@ func (s *Store) Delete(ctx context.Context, key string, opts storage.DeleteOptio
 // leaves either the old or the new record, never a torn one.
 func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Time) error {
 	if err := storage.ValidateRetain(key, versionID, until, s.now()); err != nil {
+		return err
+	}
+	if err := s.checkWritable(); err != nil {
 		return err
 	}
 	s.commitMu.Lock()
