@@ -66,7 +66,9 @@ func fsckCommand() namedCommand {
 		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
 			var repair, deep bool
+			var rate float64
 			cfg, _, err := configFlags("fsck", args, errOut, func(fs *flag.FlagSet) {
+				fs.Float64Var(&rate, "rate", 0, "with -deep: read at most this many MB per second (0: no bound), to run beside a busy service")
 				fs.BoolVar(&repair, "repair", false, "apply the retention that committed signed texts and CTCs lack")
 				fs.BoolVar(&deep, "deep", false, "read every referenced version in full and check its SHA-256 (finds bit rot)")
 			})
@@ -78,7 +80,7 @@ func fsckCommand() namedCommand {
 				return err
 			}
 			defer m.Close()
-			opts := pipeline.FsckOptions{Repair: repair, Deep: deep}
+			opts := pipeline.FsckOptions{Repair: repair, Deep: deep, RateMBps: rate}
 			var bar *progressbar.ProgressBar
 			if deep {
 				opts.Progress = func(done, total int) {
