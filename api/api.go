@@ -236,7 +236,7 @@ func (s *Server) routeTable() []route {
 	searchParams := append([]string{"q", "type", "year_from", "year_to", "expires_before", "sort", "offset", "limit", "facets", "highlight"}, searchFilterParams()...)
 	return []route{
 		{method: "GET", path: "/healthz", handler: s.healthz, summary: "Liveness: the process serves requests", tag: "ops"},
-		{method: "GET", path: "/readyz", handler: s.readyz, summary: "Readiness: storage and the search index are reachable", tag: "ops"},
+		{method: "GET", path: "/readyz", handler: s.readyz, summary: "Readiness: storage and the search index can write, free disk above min_free_mb; 503 names every reason", tag: "ops"},
 		{method: "GET", path: "/metrics", handler: s.metricsHandler(), summary: "Prometheus metrics", tag: "ops", produces: "text/plain"},
 		{method: "GET", path: p + "/healthz", handler: s.healthz, summary: "Liveness", tag: "ops"},
 		{method: "GET", path: p + "/readyz", handler: s.readyz, summary: "Readiness", tag: "ops"},
