@@ -282,11 +282,13 @@ func (e *Engine) Reindex(ctx context.Context, progress func(done, total int)) (i
 	if e.Index == nil {
 		return 0, naskah.Errorf(naskah.EUNAVAILABLE, "no search index is configured")
 	}
-	ids, err := e.recordIDs(ctx)
-	if err != nil {
+	// Empty first, list after: an update the outbox worker applies
+	// meanwhile is then either listed here or kept, never emptied away.
+	if err := e.Index.DeleteAll(ctx); err != nil {
 		return 0, err
 	}
-	if err := e.Index.DeleteAll(ctx); err != nil {
+	ids, err := e.recordIDs(ctx)
+	if err != nil {
 		return 0, err
 	}
 	for i, id := range ids {

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/storage"
 )
 
 // rotVersion flips one byte of a document version on the local store.
@@ -109,5 +112,60 @@ func TestBackupSpoolLarge(t *testing.T) {
 		if _, err := b.ReadFrom(r); err != nil || !bytes.Equal(b.Bytes(), data) {
 			t.Fatalf("read back %d bytes: %v, %d bytes differ", n, err, b.Len())
 		}
+	}
+}
+
+// getFails fails reads of one key (a version whose shards are lost) or,
+// with down, every read and listing (the store is down).
+type getFails struct {
+	storage.Store
+	key       string
+	down      atomic.Bool
+	downAfter int64 // the store goes down at this read (0: never)
+	reads     atomic.Int64
+}
+
+func (g *getFails) Get(ctx context.Context, key string, opts storage.GetOptions) (io.ReadCloser, storage.ObjectInfo, error) {
+	if n := g.reads.Add(1); g.downAfter > 0 && n >= g.downAfter {
+		g.down.Store(true)
+	}
+	if g.down.Load() || key == g.key {
+		return nil, storage.ObjectInfo{}, naskah.Errorf(naskah.EUNAVAILABLE, "minio: read quorum not available")
+	}
+	return g.Store.Get(ctx, key, opts)
+}
+
+func (g *getFails) List(ctx context.Context, prefix string) ([]storage.ObjectInfo, error) {
+	if g.down.Load() {
+		return nil, naskah.Errorf(naskah.EUNAVAILABLE, "minio: not reachable")
+	}
+	return g.Store.List(ctx, prefix)
+}
+
+// An unreadable version is left out and listed; a store that goes down
+// stops the backup instead of marking everything after it unreadable.
+func TestBackupUnreadableVersusStoreDown(t *testing.T) {
+	clearNaskahEnv(t)
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	populate(t, cfg)
+	m := &Main{Config: cfg}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	objs, err := m.Store.List(context.Background(), "agreements/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &getFails{Store: m.Store, key: objs[0].Key}
+	man, err := writeBackup(context.Background(), st, "test", filepath.Join(t.TempDir(), "b.tar"), false, io.Discard)
+	if err != nil || len(man.Unreadable) == 0 || man.Unreadable[0].Key != objs[0].Key {
+		t.Fatalf("backup with one unreadable key: %v %+v", err, man)
+	}
+	st = &getFails{Store: m.Store, downAfter: 5}
+	_, err = writeBackup(context.Background(), st, "test", filepath.Join(t.TempDir(), "c.tar"), false, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "backup stopped") {
+		t.Fatalf("backup of a store that goes down midway: %v, want it stopped", err)
 	}
 }

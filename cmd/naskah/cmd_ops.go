@@ -199,6 +199,13 @@ func writeBackup(ctx context.Context, st storage.Store, source, to string, gz bo
 		}
 		done, err := backupVersion(ctx, st, tw, &e, len(man.Entries)+1, spool)
 		var bad *unreadableError
+		if errors.As(err, &bad) && naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+			// One version, or the whole store? A store that is down
+			// ends the backup instead of marking the rest unreadable.
+			if _, lerr := st.List(ctx, e.Key); lerr != nil {
+				return nil, fmt.Errorf("read %s version %s: %w (and the store does not answer: backup stopped)", e.Key, e.VersionID, err)
+			}
+		}
 		if errors.As(err, &bad) {
 			man.Unreadable = append(man.Unreadable, unreadableVersion{Key: e.Key, VersionID: e.VersionID, Problem: bad.Error()})
 			_ = bar.Add(1)
