@@ -363,6 +363,7 @@ Exit 1 on any checksum mismatch or unresolved reference.
 				if err != nil {
 					return fmt.Errorf("restored, but the index was not rebuilt (run naskah reindex): %w", err)
 				}
+				m.rebuilt()
 				fmt.Fprintf(out, "reindexed %d agreements\n", k)
 			}
 			return nil

@@ -138,6 +138,7 @@ func reindexCommand() namedCommand {
 			if err != nil {
 				return err
 			}
+			m.rebuilt()
 			fmt.Fprintf(out, "\nreindexed %d agreements\n", n)
 			return nil
 		},

@@ -22,7 +22,33 @@ import (
 // index was created (a fresh data dir, or one whose index was removed), so
 // that the caller fills it from storage. A file the process may not read
 // is a permission problem, not damage: it is reported and nothing moves.
+//
+// The need to rebuild outlives the process: it is kept in dir.rebuild
+// until a rebuild completes (rebuilt), so that a command which only
+// opened the index (fsck, backup) leaves the next serve to fill it.
 func openBleve(dir string, fromScratch bool, logger *slog.Logger) (idx *bleve.Index, rebuild bool, err error) {
+	idx, rebuild, err = openBleveOnce(dir, fromScratch, logger)
+	if err != nil {
+		return nil, false, err
+	}
+	if rebuild {
+		if err := os.WriteFile(dir+".rebuild", []byte("the search index must be rebuilt from storage\n"), 0o600); err != nil {
+			logger.Warn("cannot record that the search index needs a rebuild", "err", err)
+		}
+	} else if _, err := os.Stat(dir + ".rebuild"); err == nil {
+		rebuild = true
+	}
+	return idx, rebuild, nil
+}
+
+// rebuilt records that the embedded index holds everything in storage.
+func (m *Main) rebuilt() {
+	if m.Config.Meili.URL == "" {
+		os.Remove(m.Config.path("index") + ".rebuild")
+	}
+}
+
+func openBleveOnce(dir string, fromScratch bool, logger *slog.Logger) (idx *bleve.Index, rebuild bool, err error) {
 	exists := true
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		exists = false
@@ -106,6 +132,7 @@ func (m *Main) startRebuild(ctx context.Context) {
 			start := time.Now()
 			n, err := m.rebuildOnce(ctx)
 			if err == nil {
+				m.rebuilt()
 				m.Logger.Info("search index rebuilt from storage", "agreements", n, "took", time.Since(start).Round(time.Millisecond))
 				return
 			}

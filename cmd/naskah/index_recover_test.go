@@ -140,3 +140,34 @@ func TestIndexPermissionNotMovedAside(t *testing.T) {
 		t.Fatalf("unreadable index: %v; moved aside: %v", err, brokenDirs(t, cfg))
 	}
 }
+
+// A command that only opens the index (fsck) and finds it damaged moves it
+// aside; the need to rebuild is kept, and the next serve fills the index.
+func TestDamagedIndexFoundByFsckRebuiltByServe(t *testing.T) {
+	cfg := indexedDataDir(t)
+	if err := os.WriteFile(filepath.Join(cfg.path("index"), "index_meta.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, 0, "fsck", "-data", cfg.DataDir)
+	if len(brokenDirs(t, cfg)) != 1 {
+		t.Fatalf("fsck did not move the damaged index aside: %v", brokenDirs(t, cfg))
+	}
+	m := &Main{Config: cfg, Out: io.Discard}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if n, _ := searchAgreements(t, m); n != 4 {
+		t.Fatalf("serve after fsck found a damaged index: %d agreements indexed, want 4", n)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := os.Stat(cfg.path("index") + ".rebuild"); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rebuild marker stays after the rebuild")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
