@@ -33,6 +33,7 @@ type Guard struct {
 	Reopened func()
 	Logger   *slog.Logger
 
+	reopenMu   sync.Mutex // one reopen at a time: two opens of one bleve directory would wait on each other's lock
 	mu         sync.Mutex
 	inner      Index
 	down       error // why the index is down; nil when up
@@ -71,6 +72,18 @@ func (g *Guard) SetRebuilding(on bool) {
 	g.mu.Lock()
 	g.rebuilding = on
 	g.mu.Unlock()
+}
+
+// BeginRebuild marks a rebuild in progress unless one already is; it
+// reports whether the caller is the one to run it.
+func (g *Guard) BeginRebuild() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.rebuilding {
+		return false
+	}
+	g.rebuilding = true
+	return true
 }
 
 // Rebuilding reports whether a rebuild is in progress.
@@ -148,6 +161,8 @@ func (g *Guard) write(ctx context.Context, op string, f func(Index) error) error
 }
 
 func (g *Guard) reopenIfPanicked(ctx context.Context) {
+	g.reopenMu.Lock()
+	defer g.reopenMu.Unlock()
 	g.mu.Lock()
 	if !g.panicked || g.Reopen == nil {
 		g.mu.Unlock()

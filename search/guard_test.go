@@ -2,6 +2,9 @@ package search_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bpom/naskah"
@@ -59,5 +62,35 @@ func TestGuardReopensAfterPanicAndRefusesWhileRebuilding(t *testing.T) {
 	g.SetRebuilding(false)
 	if res, err := g.Search(ctx, search.Query{}); err != nil || res.Total != 2 {
 		t.Fatalf("search after the rebuild: %v %+v", err, res)
+	}
+}
+
+// Writers that meet a panicked backend together reopen it once.
+func TestGuardReopensOnce(t *testing.T) {
+	ctx := context.Background()
+	first, err := bleve.OpenMem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &panicky{Index: first, panics: true}
+	g := search.NewGuard(p, nil)
+	var reopened atomic.Int64
+	g.Reopen = func(context.Context) (search.Index, error) {
+		reopened.Add(1)
+		return bleve.OpenMem()
+	}
+	defer g.Close()
+	_ = g.Upsert(ctx, search.Doc{ID: "a0", Type: search.TypeAgreement})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if err := g.Upsert(ctx, search.Doc{ID: fmt.Sprintf("a%d", i+1), Type: search.TypeAgreement}); err != nil {
+				t.Errorf("upsert %d after the panic: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := reopened.Load(); n != 1 {
+		t.Fatalf("reopened %d times, want once", n)
 	}
 }

@@ -119,10 +119,9 @@ func moveAside(dir string) (string, error) {
 // succeeds or the service stops.
 func (m *Main) startRebuild(ctx context.Context) {
 	g := m.guard
-	if g == nil || g.Rebuilding() {
+	if g == nil || !g.BeginRebuild() {
 		return
 	}
-	g.SetRebuilding(true)
 	m.workers.Add(1)
 	go func() {
 		defer m.workers.Done()
