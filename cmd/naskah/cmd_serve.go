@@ -63,7 +63,7 @@ func serveCommand() namedCommand {
 
 func fsckCommand() namedCommand {
 	return namedCommand{"fsck", command{
-		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention)",
+		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention and rebuilds a damaged index)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
 			var repair, deep bool
 			var rate float64
@@ -96,6 +96,9 @@ func fsckCommand() namedCommand {
 				return err
 			}
 			fmt.Fprintf(out, "%d agreements, %d document versions, %d index updates pending\n", rep.Agreements, rep.Versions, rep.Pending)
+			if err := repairIndex(ctx, m, repair, out); err != nil {
+				return err
+			}
 			if deep {
 				secs := time.Since(start).Seconds()
 				fmt.Fprintf(out, "deep: read %.1f MB in %.1f s (%.1f MB/s)\n", float64(rep.DeepBytes)/1e6, secs, float64(rep.DeepBytes)/1e6/max(secs, 1e-9))

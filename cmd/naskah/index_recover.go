@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -181,4 +182,24 @@ func (m *Main) guardIndex(idx search.Index) *search.Guard {
 		}
 	}
 	return g
+}
+
+// repairIndex is fsck's part for the index: a damaged embedded index was
+// moved aside when it was opened, and a rebuild is owed; -repair runs it,
+// otherwise fsck says so.
+func repairIndex(ctx context.Context, m *Main, repair bool, out io.Writer) error {
+	if !m.rebuild || m.ReadOnly {
+		return nil
+	}
+	if !repair {
+		fmt.Fprintln(out, "warning the search index must be rebuilt (it was damaged or missing): naskah serve does it in the background, or run naskah fsck -repair / naskah reindex")
+		return nil
+	}
+	n, err := m.Engine.Reindex(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild the search index: %w", err)
+	}
+	m.rebuilt()
+	fmt.Fprintf(out, "repaired the search index: rebuilt %d agreements from storage\n", n)
+	return nil
 }

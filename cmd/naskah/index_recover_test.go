@@ -171,3 +171,25 @@ func TestDamagedIndexFoundByFsckRebuiltByServe(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// fsck -repair rebuilds a damaged index (kept aside).
+func TestFsckRepairRebuildsIndex(t *testing.T) {
+	cfg := indexedDataDir(t)
+	if err := os.WriteFile(filepath.Join(cfg.path("index"), "store", "root.bolt"), []byte("rotten"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, 0, "fsck", "-repair", "-data", cfg.DataDir); !strings.Contains(out, "rebuilt 4 agreements") {
+		t.Fatalf("fsck -repair on a damaged index: %s", out)
+	}
+	if _, err := os.Stat(cfg.path("index") + ".rebuild"); err == nil {
+		t.Fatalf("the rebuild marker stays after fsck -repair rebuilt the index")
+	}
+	m := &Main{Config: cfg, Out: io.Discard}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if n, _ := searchAgreements(t, m); n != 4 || len(brokenDirs(t, cfg)) != 1 {
+		t.Fatalf("after fsck -repair: %d agreements indexed, moved aside %v", n, brokenDirs(t, cfg))
+	}
+}
