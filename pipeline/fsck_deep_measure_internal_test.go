@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/internal/miniotest"
 	"github.com/bpom/naskah/storage"
 	"github.com/bpom/naskah/storage/local"
+	"github.com/bpom/naskah/storage/minio"
 )
 
 // TestMeasureDeepCheck measures fsck -deep's reading on the embedded store:
@@ -26,11 +28,27 @@ func TestMeasureDeepCheck(t *testing.T) {
 	if mb <= 0 {
 		t.Skip("a measurement: set NASKAH_FSCK_MEASURE_MB (e.g. 1024)")
 	}
-	st, err := local.Open(local.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	t.Run("local", func(t *testing.T) {
+		st, err := local.Open(local.Config{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		measureDeep(t, st, mb)
+	})
+	t.Run("minio", func(t *testing.T) {
+		srv := miniotest.Start(t)
+		st, err := minio.New(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+			Bucket: "naskah-measure", Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		measureDeep(t, st, mb)
+	})
+}
+
+func measureDeep(t *testing.T, st storage.Store, mb int) {
 	ctx := context.Background()
 	const size = 32 << 20
 	var jobs []deepJob
