@@ -71,6 +71,9 @@ type Config struct {
 	// Mount adds routes (the web UI) after the API's and before the
 	// not-found handler.
 	Mount func(s *Server, r fiber.Router)
+	// ReadyChecks are further conditions of /readyz (free disk, a store
+	// write probe); see ops.go.
+	ReadyChecks []ReadyCheck
 }
 
 // DefaultConfig returns the defaults: 12-hour sessions, 20 failed logins
@@ -259,7 +262,7 @@ func (s *Server) routeTable() []route {
 	searchParams := append([]string{"q", "type", "year_from", "year_to", "expires_before", "sort", "offset", "limit", "facets", "highlight"}, searchFilterParams()...)
 	return []route{
 		{method: "GET", path: "/healthz", handler: s.healthz, summary: "Liveness: the process serves requests", tag: "ops"},
-		{method: "GET", path: "/readyz", handler: s.readyz, summary: "Readiness: storage and the search index are reachable", tag: "ops"},
+		{method: "GET", path: "/readyz", handler: s.readyz, summary: "Readiness: storage and the search index can write, free disk above min_free_mb; 503 names every reason", tag: "ops"},
 		{method: "GET", path: "/metrics", handler: s.guardMetrics(s.metricsHandler()), summary: "Prometheus metrics (bearer metrics_token)", tag: "ops", produces: "text/plain"},
 		{method: "GET", path: p + "/healthz", handler: s.healthz, summary: "Liveness", tag: "ops"},
 		{method: "GET", path: p + "/readyz", handler: s.readyz, summary: "Readiness", tag: "ops"},

@@ -20,21 +20,52 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
-// readyz answers 200 when storage and the search index both answer.
+// ReadyCheck is one condition of readiness: Check returns nil when it
+// holds, else an error whose message says why and what to do.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// readyz answers 200 when storage answers, the search index can write, and
+// every configured check holds (free disk, a store write probe); otherwise
+// 503 naming every reason. A rebuild of the index in progress is ready
+// (records commit; searches answer 503 until it is done).
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
+	var reasons []string
+	status := fiber.Map{"status": "ready", "store": "ok", "index": "ok"}
+	fail := func(name string, err error) {
+		status[name] = naskah.ErrorMessage(err)
+		reasons = append(reasons, name+": "+naskah.ErrorMessage(err))
+	}
 	if _, _, err := s.engine.Load(ctx, "readyz-probe"); err != nil && naskah.ErrorCode(err) != naskah.ENOTFOUND {
-		return naskah.WrapError(naskah.EUNAVAILABLE, err, "storage is not reachable: check that MinIO (or the data directory) is up")
+		fail("store", naskah.WrapError(naskah.EUNAVAILABLE, err, "penyimpanan tidak terjangkau: periksa MinIO (atau direktori data) — storage is not reachable: check that MinIO (or the data directory) is up"))
 	}
 	if s.engine.Index == nil {
-		return naskah.Errorf(naskah.EUNAVAILABLE, "no search index is configured")
+		fail("index", naskah.Errorf(naskah.EUNAVAILABLE, "no search index is configured"))
+	} else if err := s.engine.Index.Health(ctx); err != nil {
+		fail("index", naskah.WrapError(naskah.EUNAVAILABLE, err, "indeks pencarian tidak dapat ditulisi: periksa indeks dan disk — the search index cannot write: check the index (bleve directory or Meilisearch) and the disk"))
+	} else if r, ok := s.engine.Index.(interface{ Rebuilding() bool }); ok && r.Rebuilding() {
+		status["index"] = "rebuilding"
 	}
-	if err := s.engine.Index.Health(ctx); err != nil {
-		return naskah.WrapError(naskah.EUNAVAILABLE, err, "the search index is not reachable: check the index (bleve directory or Meilisearch)")
+	for _, rc := range s.cfg.ReadyChecks {
+		if err := rc.Check(ctx); err != nil {
+			fail(rc.Name, err)
+		} else {
+			status[rc.Name] = "ok"
+		}
 	}
-	pending, _ := s.engine.Pending(ctx)
-	return c.JSON(fiber.Map{"status": "ready", "store": "ok", "index": "ok", "pending_index_updates": pending})
+	if len(reasons) > 0 {
+		s.log.Warn("not ready", "reasons", strings.Join(reasons, "; "))
+		return naskah.Errorf(naskah.EUNAVAILABLE, "layanan belum siap — not ready: %s", strings.Join(reasons, "; "))
+	}
+	status["pending_index_updates"], _ = s.engine.Pending(ctx)
+	if err := s.engine.OutboxErr(); err != nil {
+		status["outbox_last_error"] = naskah.ErrorMessage(err)
+	}
+	return c.JSON(status)
 }
 
 type loginRequest struct {

@@ -48,6 +48,9 @@ type FsckOptions struct {
 	Deep bool
 	// Progress, if set, is called after each version a deep check read.
 	Progress func(done, total int)
+	// RateMBps bounds a deep check's reading (MB per second, all workers
+	// together), so that it can run beside a busy service; 0: no bound.
+	RateMBps float64
 }
 
 // Fsck checks every record against storage: each referenced version exists
@@ -161,7 +164,7 @@ func (e *Engine) FsckWith(ctx context.Context, opts FsckOptions) (*FsckReport, e
 		}
 	}
 	if opts.Deep {
-		fs, n, err := e.deepCheck(ctx, deep, opts.Progress)
+		fs, n, err := e.deepCheck(ctx, deep, opts.Progress, newByteRate(opts.RateMBps))
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ type deepJob struct {
 // hash to the record's SHA-256: bit rot that a metadata check cannot see.
 // It returns the findings in job order and the bytes read; EUNAVAILABLE
 // (the store is down) and a cancelled ctx end the check with an error.
-func (e *Engine) deepCheck(ctx context.Context, jobs []deepJob, progress func(done, total int)) ([]Finding, int64, error) {
+func (e *Engine) deepCheck(ctx context.Context, jobs []deepJob, progress func(done, total int), rate *byteRate) ([]Finding, int64, error) {
 	found := make([]*Finding, len(jobs))
 	var (
 		next, done atomic.Int64
@@ -47,7 +47,7 @@ func (e *Engine) deepCheck(ctx context.Context, jobs []deepJob, progress func(do
 					return
 				}
 				j := jobs[i]
-				n, err := e.readAndHash(ctx, &j.d)
+				n, err := e.readAndHash(ctx, &j.d, rate)
 				read.Add(n)
 				if err != nil && (naskah.ErrorCode(err) == naskah.EUNAVAILABLE || ctx.Err() != nil) {
 					mu.Lock()
@@ -89,14 +89,14 @@ func (e *Engine) deepCheck(ctx context.Context, jobs []deepJob, progress func(do
 
 // readAndHash streams one version through SHA-256 and compares it with the
 // record. The store's own reader also checks its stored checksum at EOF.
-func (e *Engine) readAndHash(ctx context.Context, d *naskah.DocumentVersion) (int64, error) {
+func (e *Engine) readAndHash(ctx context.Context, d *naskah.DocumentVersion, rate *byteRate) (int64, error) {
 	rc, _, err := e.Store.Get(ctx, d.Key, storage.GetOptions{VersionID: d.VersionID})
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, rc)
+	n, err := io.Copy(h, rate.reader(ctx, rc))
 	if err != nil {
 		return n, err
 	}

@@ -31,6 +31,8 @@ type worker struct {
 	kick chan struct{}
 	mu   sync.Mutex
 	text map[string]string // sha256 → extracted text, bounded
+	// lastErr is the outcome of the worker's last drain (outbox_safe.go).
+	lastErr error
 }
 
 func (e *Engine) w() *worker {
@@ -136,12 +138,12 @@ func (e *Engine) dropOutboxVersions(ctx context.Context, key, applied string) er
 }
 
 // RunOutbox applies queued updates until ctx ends, retrying with backoff
-// (1 s doubling to 1 min) while the index or the store is down.
+// (1 s doubling to 1 min) while the index or the store is down or panics.
 func (e *Engine) RunOutbox(ctx context.Context) {
 	wk := e.w()
 	backoff := time.Second
 	for {
-		_, err := e.DrainOutbox(ctx)
+		_, err := e.drainSafe(ctx)
 		wait := 30 * time.Second
 		if err != nil {
 			if ctx.Err() != nil {
@@ -280,11 +282,13 @@ func (e *Engine) Reindex(ctx context.Context, progress func(done, total int)) (i
 	if e.Index == nil {
 		return 0, naskah.Errorf(naskah.EUNAVAILABLE, "no search index is configured")
 	}
-	ids, err := e.recordIDs(ctx)
-	if err != nil {
+	// Empty first, list after: an update the outbox worker applies
+	// meanwhile is then either listed here or kept, never emptied away.
+	if err := e.Index.DeleteAll(ctx); err != nil {
 		return 0, err
 	}
-	if err := e.Index.DeleteAll(ctx); err != nil {
+	ids, err := e.recordIDs(ctx)
+	if err != nil {
 		return 0, err
 	}
 	for i, id := range ids {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,7 +27,6 @@ import (
 	"github.com/bpom/naskah/pipeline/pdf"
 	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"github.com/bpom/naskah/search"
-	"github.com/bpom/naskah/search/bleve"
 	"github.com/bpom/naskah/storage"
 	"github.com/bpom/naskah/storage/local"
 	"github.com/bpom/naskah/storage/minio"
@@ -46,11 +46,21 @@ type Main struct {
 	Addr   string // the address actually listened on
 
 	MetricsAddr string // the metrics listener's address, when metrics_listen is set
+	// FromScratch moves the embedded index aside and rebuilds it
+	// (naskah reindex --from-scratch).
+	FromScratch bool
+	// ReadOnly opens the embedded store as a read-only snapshot and no
+	// index (naskah fsck beside a running serve).
+	ReadOnly bool
 
-	ln     net.Listener
-	msrv   *http.Server
-	cancel context.CancelFunc
-	done   chan struct{}
+	ln      net.Listener
+	msrv    *http.Server
+	cancel  context.CancelFunc
+	done    chan struct{}
+	guard   *search.Guard   // m.Index: the index failing soft
+	rebuild bool            // the embedded index was (re)created: fill it from storage
+	wctx    context.Context // the workers' context, once running
+	workers sync.WaitGroup  // background rebuilds
 }
 
 // Open opens storage, the index and the engine (what every command needs).
@@ -76,18 +86,21 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	} else {
 		var st *local.Store
-		if st, err = local.Open(local.Config{Dir: c.path("store")}); err == nil {
+		if st, err = local.Open(local.Config{Dir: c.path("store"), ReadOnly: m.ReadOnly}); err == nil {
 			m.Store = st
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	idx, err := openIndex(ctx, c)
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
+	if !m.ReadOnly {
+		idx, err := m.openIndex(ctx)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		m.guard = m.guardIndex(idx)
+		m.Index = m.guard
 	}
-	m.Index = idx
 	cal, err := loadCalendar(c)
 	if err != nil {
 		return err
@@ -149,14 +162,16 @@ func loadRoots(file, what, env string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func openIndex(ctx context.Context, c *Config) (search.Index, error) {
+func (m *Main) openIndex(ctx context.Context) (search.Index, error) {
+	c := &m.Config
 	if c.Meili.URL != "" {
 		return openMeili(ctx, c)
 	}
-	idx, err := bleve.Open(c.path("index"))
+	idx, rebuild, err := openBleve(c.path("index"), m.FromScratch, m.Logger)
 	if err != nil {
 		return nil, err
 	}
+	m.rebuild = rebuild
 	return idx, nil
 }
 
@@ -217,6 +232,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	acfg.ReadyChecks = m.readyChecks()
 	acfg.Mount = func(s *api.Server, r fiber.Router) {
 		accounts := make([]naskah.Actor, len(users))
 		for i, u := range users {
@@ -238,8 +254,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
+	m.cancel, m.done, m.wctx = cancel, make(chan struct{}), wctx
 	go func() { defer close(m.done); m.Engine.RunOutbox(wctx) }()
+	if m.rebuild {
+		m.startRebuild(wctx)
+	}
 	go func() {
 		if err := m.Server.Listen(m.ln); err != nil {
 			m.Logger.Error("http server stopped", "err", err)
@@ -370,6 +389,7 @@ func (m *Main) Close() error {
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
+		m.workers.Wait()
 	}
 	if m.Index != nil {
 		errs = append(errs, m.Index.Close())

@@ -57,6 +57,9 @@ type backupManifest struct {
 	Created time.Time     `json:"created"`
 	Source  string        `json:"source"`
 	Entries []backupEntry `json:"entries"`
+	// Unreadable lists the versions left out because they could not be
+	// read or their bytes did not match their SHA-256 (backup_verify.go).
+	Unreadable []unreadableVersion `json:"unreadable,omitempty"`
 }
 
 const paxEntry = "NASKAH.entry"
@@ -65,13 +68,15 @@ func backupCommand() namedCommand {
 	return namedCommand{"backup", command{
 		summary: "write every version of every key (records, documents, outbox) to a tar file with checksums",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			var to string
+			var to, verify string
 			var gz bool
 			cfg, fs, err := configFlags("backup", args, errOut, func(fs *flag.FlagSet) {
 				fs.StringVar(&to, "to", "", "backup file to write (required); a name ending in .gz or .tgz is gzip-compressed")
+				fs.StringVar(&verify, "verify", "", "check a backup FILE offline (tar structure, every member's size and SHA-256, the manifest) instead of writing one")
 				fs.BoolVar(&gz, "gzip", false, "gzip-compress whatever the file name")
 				fs.Usage = func() {
 					fmt.Fprint(fs.Output(), `usage: naskah backup --to FILE [-gzip] [-config FILE] [-data DIR]
+       naskah backup --verify FILE
 
 Writes every version of every key of the configured store (local data dir
 or MinIO bucket) — agreement records, document versions, queued index
@@ -80,14 +85,23 @@ version; its PAX record NASKAH.entry holds key, version order, size,
 SHA-256, content type, metadata, retain-until and the original version id,
 and manifest.json at the end lists them all. Bytes are streamed: memory
 does not grow with the size of the store. The file is written to FILE.tmp
-and renamed when complete. Exit 1 when a version cannot be read or its
-checksum does not match.
+and renamed when complete. A version that cannot be read, or whose bytes
+do not match its SHA-256, is left out and the backup goes on; all such
+versions are listed at the end (and in the manifest) and the exit status
+is 1: restore the damaged versions from an older backup.
+
+--verify FILE reads a backup without the store: every member's size and
+SHA-256 against its NASKAH.entry record, the tar structure, and the
+manifest. Exit 1 when anything is damaged, missing or left out.
 `)
 					fs.PrintDefaults()
 				}
 			})
 			if err != nil {
 				return err
+			}
+			if verify != "" {
+				return verifyBackupCommand(verify, out)
 			}
 			if to == "" {
 				fs.Usage()
@@ -108,7 +122,7 @@ checksum does not match.
 				n += e.Size
 			}
 			fmt.Fprintf(out, "\nbackup %s: %d versions, %d bytes\n", to, len(man.Entries), n)
-			return nil
+			return reportUnreadable(man, out)
 		},
 	}}
 }
@@ -164,6 +178,11 @@ func writeBackup(ctx context.Context, st storage.Store, source, to string, gz bo
 	}
 	defer os.Remove(to + ".tmp")
 	defer f.Close()
+	spool, err := newSpool(filepath.Dir(to))
+	if err != nil {
+		return nil, err
+	}
+	defer spool.close()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	var w io.Writer = bw
 	var zw *gzip.Writer
@@ -178,7 +197,20 @@ func writeBackup(ctx context.Context, st storage.Store, source, to string, gz bo
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		done, err := backupVersion(ctx, st, tw, &e, len(man.Entries)+1)
+		done, err := backupVersion(ctx, st, tw, &e, len(man.Entries)+1, spool)
+		var bad *unreadableError
+		if errors.As(err, &bad) && naskah.ErrorCode(err) == naskah.EUNAVAILABLE {
+			// One version, or the whole store? A store that is down
+			// ends the backup instead of marking the rest unreadable.
+			if _, lerr := st.List(ctx, e.Key); lerr != nil {
+				return nil, fmt.Errorf("read %s version %s: %w (and the store does not answer: backup stopped)", e.Key, e.VersionID, err)
+			}
+		}
+		if errors.As(err, &bad) {
+			man.Unreadable = append(man.Unreadable, unreadableVersion{Key: e.Key, VersionID: e.VersionID, Problem: bad.Error()})
+			_ = bar.Add(1)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -220,30 +252,48 @@ func writeBackup(ctx context.Context, st storage.Store, source, to string, gz bo
 	return man, nil
 }
 
-// backupVersion writes one version as a tar member, streaming its bytes
-// through a SHA-256 that must match the store's. It returns false for a
-// version removed since the listing (the outbox worker deletes applied
-// entries), which is left out rather than failing a live backup.
-func backupVersion(ctx context.Context, st storage.Store, tw *tar.Writer, e *backupEntry, seq int) (bool, error) {
+// backupVersion writes one version as a tar member. Its bytes are first
+// spooled through a SHA-256 that must match the store's, so that a version
+// that cannot be read or has rotted is an *unreadableError, left out
+// whole, and the archive stays well formed. It returns false for a version
+// removed since the listing (the outbox worker deletes applied entries),
+// which is left out rather than failing a live backup.
+func backupVersion(ctx context.Context, st storage.Store, tw *tar.Writer, e *backupEntry, seq int, spool *spool) (bool, error) {
 	e.Seq = seq
-	var rc io.ReadCloser
+	var body io.Reader
 	if !e.DeleteMarker {
-		var info storage.ObjectInfo
-		var err error
-		rc, info, err = st.Get(ctx, e.Key, storage.GetOptions{VersionID: e.VersionID})
+		rc, info, err := st.Get(ctx, e.Key, storage.GetOptions{VersionID: e.VersionID})
 		if naskah.ErrorCode(err) == naskah.ENOTFOUND {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("read %s version %s: %w", e.Key, e.VersionID, err)
+			if ctx.Err() != nil {
+				return false, err
+			}
+			return false, &unreadableError{fmt.Errorf("read: %w", err)}
 		}
-		defer rc.Close()
 		e.Size, e.SHA256, e.ContentType, e.Metadata = info.Size, info.SHA256, info.ContentType, info.Metadata
 		if !info.RetainUntil.IsZero() {
 			t := info.RetainUntil.UTC()
 			e.RetainUntil = &t
 		}
 		e.LastModified = info.LastModified
+		sum, n, err := spool.fill(rc)
+		rc.Close()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return false, err
+		case err != nil:
+			return false, &unreadableError{err}
+		case n != e.Size:
+			return false, &unreadableError{fmt.Errorf("read %d bytes, the store says %d", n, e.Size)}
+		case e.SHA256 != "" && sum != e.SHA256:
+			return false, &unreadableError{fmt.Errorf("SHA-256 %s, the store says %s: the stored bytes are damaged", sum, e.SHA256)}
+		}
+		e.SHA256 = sum
+		if body, err = spool.reader(); err != nil {
+			return false, err
+		}
 	}
 	meta, err := json.Marshal(e)
 	if err != nil {
@@ -257,22 +307,12 @@ func backupVersion(ctx context.Context, st storage.Store, tw *tar.Writer, e *bac
 	if err := tw.WriteHeader(hdr); err != nil {
 		return false, fmt.Errorf("backup file: %w", err)
 	}
-	if rc == nil {
+	if body == nil {
 		return true, nil
 	}
-	h := sha256.New()
-	n, err := io.Copy(tw, io.TeeReader(rc, h))
-	if err != nil {
-		return false, fmt.Errorf("copy %s version %s: %w", e.Key, e.VersionID, err)
+	if _, err := io.Copy(tw, body); err != nil {
+		return false, fmt.Errorf("backup file: %w", err)
 	}
-	if n != e.Size {
-		return false, fmt.Errorf("copy %s version %s: read %d bytes, the store said %d", e.Key, e.VersionID, n, e.Size)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if e.SHA256 != "" && sum != e.SHA256 {
-		return false, fmt.Errorf("%s version %s: SHA-256 %s, the store says %s: run naskah fsck", e.Key, e.VersionID, sum, e.SHA256)
-	}
-	e.SHA256 = sum
 	return true, nil
 }
 
@@ -323,6 +363,7 @@ Exit 1 on any checksum mismatch or unresolved reference.
 				if err != nil {
 					return fmt.Errorf("restored, but the index was not rebuilt (run naskah reindex): %w", err)
 				}
+				m.rebuilt()
 				fmt.Fprintf(out, "reindexed %d agreements\n", k)
 			}
 			return nil

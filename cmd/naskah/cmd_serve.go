@@ -63,22 +63,24 @@ func serveCommand() namedCommand {
 
 func fsckCommand() namedCommand {
 	return namedCommand{"fsck", command{
-		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention)",
+		summary: "check every record against storage (exit 1 when a problem is found; -repair applies missing retention and rebuilds a damaged index)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
 			var repair, deep bool
+			var rate float64
 			cfg, _, err := configFlags("fsck", args, errOut, func(fs *flag.FlagSet) {
+				fs.Float64Var(&rate, "rate", 0, "with -deep: read at most this many MB per second (0: no bound), to run beside a busy service")
 				fs.BoolVar(&repair, "repair", false, "apply the retention that committed signed texts and CTCs lack")
 				fs.BoolVar(&deep, "deep", false, "read every referenced version in full and check its SHA-256 (finds bit rot)")
 			})
 			if err != nil {
 				return err
 			}
-			m := &Main{Config: cfg, Out: out}
-			defer m.Close()
-			if err := m.Open(ctx); err != nil {
+			m, err := openForFsck(ctx, cfg, repair, out, errOut)
+			if err != nil {
 				return err
 			}
-			opts := pipeline.FsckOptions{Repair: repair, Deep: deep}
+			defer m.Close()
+			opts := pipeline.FsckOptions{Repair: repair, Deep: deep, RateMBps: rate}
 			var bar *progressbar.ProgressBar
 			if deep {
 				opts.Progress = func(done, total int) {
@@ -94,6 +96,9 @@ func fsckCommand() namedCommand {
 				return err
 			}
 			fmt.Fprintf(out, "%d agreements, %d document versions, %d index updates pending\n", rep.Agreements, rep.Versions, rep.Pending)
+			if err := repairIndex(ctx, m, repair, out); err != nil {
+				return err
+			}
 			if deep {
 				secs := time.Since(start).Seconds()
 				fmt.Fprintf(out, "deep: read %.1f MB in %.1f s (%.1f MB/s)\n", float64(rep.DeepBytes)/1e6, secs, float64(rep.DeepBytes)/1e6/max(secs, 1e-9))
@@ -112,13 +117,20 @@ func fsckCommand() namedCommand {
 
 func reindexCommand() namedCommand {
 	return namedCommand{"reindex", command{
-		summary: "rebuild the search index from storage",
+		summary: "rebuild the search index from storage (-from-scratch: move the embedded index aside first)",
 		run: func(ctx context.Context, args []string, out, errOut io.Writer) error {
-			m, err := openMain(ctx, "reindex", args, out, errOut)
+			var fromScratch bool
+			cfg, _, err := configFlags("reindex", args, errOut, func(fs *flag.FlagSet) {
+				fs.BoolVar(&fromScratch, "from-scratch", false, "move the embedded index directory aside (renamed, not deleted) and build a new one")
+			})
 			if err != nil {
 				return err
 			}
+			m := &Main{Config: cfg, Out: out, FromScratch: fromScratch}
 			defer m.Close()
+			if err := m.Open(ctx); err != nil {
+				return err
+			}
 			var bar *progressbar.ProgressBar
 			n, err := m.Engine.Reindex(ctx, func(done, total int) {
 				if bar == nil {
@@ -129,6 +141,7 @@ func reindexCommand() namedCommand {
 			if err != nil {
 				return err
 			}
+			m.rebuilt()
 			fmt.Fprintf(out, "\nreindexed %d agreements\n", n)
 			return nil
 		},

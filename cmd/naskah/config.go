@@ -64,6 +64,8 @@ type Config struct {
 	// PartnerTrustRoots is the partner trust list: a PEM file of CAs trusted
 	// for partners' countersignatures made outside Naskah (not BPOM's roots).
 	PartnerTrustRoots string `yaml:"partner_trust_roots"`
+	MinFreeMB         int    `yaml:"min_free_mb"` // /readyz fails below this much free disk under data_dir (0: no check)
+	Replica           string `yaml:"replica"`     // this replica's name in health/<replica>.json (default host-pid)
 }
 
 // DefaultConfig is what `naskah serve` runs with when nothing is set.
@@ -81,6 +83,7 @@ func DefaultConfig() Config {
 	c.Demo = true
 	c.LogLevel = "info"
 	c.SessionIdle, c.SessionTTL = "2h", "12h"
+	c.MinFreeMB = 512
 	return c
 }
 
@@ -143,6 +146,8 @@ var envVars = []struct{ name, help string }{
 	{"NASKAH_SESSION_IDLE", "idle timeout of a login session, e.g. 2h (0 = none)"},
 	{"NASKAH_SESSION_TTL", "absolute lifetime of a login session, e.g. 12h"},
 	{"NASKAH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
+	{"NASKAH_MIN_FREE_MB", "not ready below this much free disk under the data dir, in MB (0: no check)"},
+	{"NASKAH_REPLICA", "this replica's name in the store's readiness probe health/<replica>.json (default host-pid)"},
 }
 
 func (c *Config) applyEnv(env func(string) string) error {
@@ -206,6 +211,8 @@ func (c *Config) applyEnv(env func(string) string) error {
 	if v := env("NASKAH_TRUSTED_PROXIES"); v != "" {
 		c.TrustedProxies = strings.Split(v, ",")
 	}
+	num("NASKAH_MIN_FREE_MB", &c.MinFreeMB)
+	str("NASKAH_REPLICA", &c.Replica)
 	return err
 }
 
@@ -238,6 +245,12 @@ func (c *Config) Validate() error {
 			ps = append(ps, fmt.Sprintf("extra day %q: start it with a date YYYY-MM-DD", d))
 		}
 	}
+	if c.MinFreeMB < 0 {
+		ps = append(ps, fmt.Sprintf("min_free_mb=%d: use 0 (no check) or more", c.MinFreeMB))
+	}
+	if c.Replica != "" && !validReplica(c.Replica) {
+		ps = append(ps, fmt.Sprintf("replica %q: use letters, digits, '-', '_' or '.'", c.Replica))
+	}
 	ps = append(ps, c.PKCS11.Problems()...)
 	if c.MetricsToken != "" && len(c.MetricsToken) < 20 {
 		ps = append(ps, "NASKAH_METRICS_TOKEN is shorter than 20 characters: use a long random token")
@@ -266,4 +279,13 @@ func (c *Config) Validate() error {
 
 func (c *Config) path(elem ...string) string {
 	return filepath.Join(append([]string{c.DataDir}, elem...)...)
+}
+
+func validReplica(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return len(s) <= 100
 }

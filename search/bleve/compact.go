@@ -84,8 +84,15 @@ func (i *Index) compactLoop(c *compactor) {
 	}
 }
 
-// compact merges the index into one segment; false when there was nothing to merge.
-func (i *Index) compact(ctx context.Context) bool {
+// compact merges the index into one segment; false when there was nothing
+// to merge, or the merge failed. A panic in the merge (segment code on a
+// full disk) ends this attempt, not the process: the next write retries.
+func (i *Index) compact(ctx context.Context) (merged bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			merged = false
+		}
+	}()
 	adv, err := i.idx.Advanced()
 	if err != nil {
 		return false

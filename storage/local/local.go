@@ -43,6 +43,10 @@ var _ storage.Store = (*Store)(nil)
 type Config struct {
 	Dir string           // created if missing
 	Now func() time.Time // clock for retention and LastModified; default time.Now
+	// ReadOnly opens a snapshot of the store without its lock, for fsck
+	// beside a running serve (readonly.go): nothing is cleaned up or
+	// written, and writes are refused.
+	ReadOnly bool
 }
 
 // Store is a storage.Store on a directory. One process at a time may open a
@@ -51,6 +55,8 @@ type Store struct {
 	dir  string
 	now  func() time.Time
 	lock *os.File
+
+	readOnly bool
 
 	commitMu sync.Mutex // serialises changes, so a precondition check and its commit are atomic
 
@@ -84,7 +90,10 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Store{dir: cfg.Dir, now: cfg.Now, index: map[string][]*meta{}}
+	s := &Store{dir: cfg.Dir, now: cfg.Now, index: map[string][]*meta{}, readOnly: cfg.ReadOnly}
+	if cfg.ReadOnly {
+		return s.openReadOnly()
+	}
 	for _, d := range []string{s.dir, s.tmpDir(), filepath.Join(s.dir, "objects")} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return nil, naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot create directory %s; check its permissions and free space", d)
@@ -112,9 +121,11 @@ func Open(cfg Config) (*Store, error) {
 
 // load empties tmp/, drops uncommitted data files and builds the index.
 func (s *Store) load() error {
-	tmps, _ := os.ReadDir(s.tmpDir())
-	for _, e := range tmps {
-		os.Remove(filepath.Join(s.tmpDir(), e.Name()))
+	if !s.readOnly {
+		tmps, _ := os.ReadDir(s.tmpDir())
+		for _, e := range tmps {
+			os.Remove(filepath.Join(s.tmpDir(), e.Name()))
+		}
 	}
 	dirs, err := filepath.Glob(filepath.Join(s.dir, "objects", "*", "*"))
 	if err != nil {
@@ -133,7 +144,9 @@ func (s *Store) load() error {
 			name := e.Name()
 			switch {
 			case strings.HasSuffix(name, ".data") && !have[strings.TrimSuffix(name, ".data")+".meta"]:
-				os.Remove(filepath.Join(d, name)) // never committed
+				if !s.readOnly {
+					os.Remove(filepath.Join(d, name)) // never committed (or, beside a running serve, not yet)
+				}
 			case strings.HasSuffix(name, ".meta"):
 				m, err := readMeta(filepath.Join(d, name))
 				if err != nil {
@@ -209,6 +222,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	if err := storage.ValidatePut(key, opts, s.now()); err != nil {
 		return storage.ObjectInfo{}, err
 	}
+	if err := s.checkWritable(); err != nil {
+		return storage.ObjectInfo{}, err
+	}
 	s.mu.RLock()
 	err := s.checkOpen()
 	s.mu.RUnlock()
@@ -217,7 +233,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	}
 	tmp, err := os.CreateTemp(s.tmpDir(), "put-*")
 	if err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot create a temp file in %s; check free space and permissions", s.tmpDir())
+		return storage.ObjectInfo{}, writeError(err, "local storage: cannot create a temp file in %s; check free space and permissions", s.tmpDir())
 	}
 	committed := false
 	defer func() {
@@ -229,15 +245,15 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 	hr := storage.NewHashReader(ctxReader{ctx, r}, key, opts.Size, opts.SHA256)
 	if _, err := io.Copy(tmp, hr); err != nil {
 		if naskah.ErrorCode(err) == naskah.EINTERNAL {
-			err = naskah.WrapError(naskah.EINTERNAL, err, "local storage: reading the upload of %s or writing it to disk failed; check free space and retry", key)
+			err = writeError(err, "local storage: reading the upload of %s or writing it to disk failed; check free space and retry", key)
 		}
 		return storage.ObjectInfo{}, fmt.Errorf("local: put %s: %w", key, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: fsync of %s failed; check the disk", key)
+		return storage.ObjectInfo{}, writeError(err, "local storage: fsync of %s failed; check the disk", key)
 	}
 	if err := tmp.Close(); err != nil {
-		return storage.ObjectInfo{}, naskah.WrapError(naskah.EINTERNAL, err, "local storage: close of %s failed; check the disk", key)
+		return storage.ObjectInfo{}, writeError(err, "local storage: close of %s failed; check the disk", key)
 	}
 	ct := opts.ContentType
 	if ct == "" {
@@ -284,7 +300,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 func (s *Store) commit(m *meta, dataTmp string) error {
 	dir := s.keyDir(m.Key)
 	fail := func(err error) error {
-		return naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot commit %s; check free space and permissions of %s", m.Key, s.dir)
+		return writeError(err, "local storage: cannot commit %s; check free space and permissions of %s", m.Key, s.dir)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fail(err)
@@ -437,6 +453,9 @@ func (s *Store) Delete(ctx context.Context, key string, opts storage.DeleteOptio
 	if err := storage.ValidateKey(key); err != nil {
 		return err
 	}
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	s.mu.RLock()
@@ -489,6 +508,9 @@ func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Ti
 	if err := storage.ValidateRetain(key, versionID, until, s.now()); err != nil {
 		return err
 	}
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	s.commitMu.Lock()
 	defer s.commitMu.Unlock()
 	s.mu.RLock()
@@ -532,7 +554,7 @@ func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Ti
 // Callers hold commitMu.
 func (s *Store) writeMeta(m *meta) error {
 	fail := func(err error) error {
-		return naskah.WrapError(naskah.EINTERNAL, err, "local storage: cannot update %s version %s; check free space and permissions of %s", m.Key, m.VersionID, s.dir)
+		return writeError(err, "local storage: cannot update %s version %s; check free space and permissions of %s", m.Key, m.VersionID, s.dir)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
