@@ -53,6 +53,9 @@ func DefaultConfig() Config {
 // engines (service replicas) may share one store. Safe for concurrent use.
 type Engine struct {
 	Store     storage.Store
+	// AccountName, when set, gives an account's full name: a certificate
+	// registered to it must name that person (RegisterCertificateWith).
+	AccountName func(user string) string
 	Index     search.Index // may be nil: updates wait in the outbox
 	Extractor search.Extractor
 	Calendar  *naskah.Calendar

@@ -29,6 +29,11 @@ type VerifyOptions struct {
 	// through them has TrustList "partner".
 	PartnerRoots *x509.CertPool
 	Now          func() time.Time
+	// SignedAt, when set, gives the signing time a record keeps for the
+	// signer's certificate (by SHA-256 fingerprint, lowercase hex): a
+	// signature without a trusted timestamp is then validated at that time
+	// rather than now. Only for bytes read from that record.
+	SignedAt func(fingerprint string) (time.Time, bool)
 }
 
 // Report is the verdict on a PDF's signatures. Valid is true only when the
@@ -67,6 +72,11 @@ type SignatureReport struct {
 	ByteRange          []int64           `json:"byteRange"`
 	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
 	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
+	// ValidatedAt is when the chain was validated: the trusted timestamp's
+	// time, the recorded signing time (AtRecordedTime, VerifyOptions.SignedAt)
+	// or the verification time.
+	ValidatedAt    time.Time `json:"validatedAt"`
+	AtRecordedTime bool      `json:"atRecordedTime,omitempty"`
 	Revocation         string            `json:"revocation"`
 	Problems           []string          `json:"problems,omitempty"`
 }
@@ -157,7 +167,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		}
 		var sr SignatureReport
 		if err := recovered("verify: signature", func() error {
-			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now())
+			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now(), opts.SignedAt)
 			return nil
 		}); err != nil {
 			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)}}
@@ -237,7 +247,7 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 }
 
 // verifySignature checks one signature dictionary.
-func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
+func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool)) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -318,6 +328,12 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 			problem("the timestamp is not valid: %s", strings.Join(sr.Timestamp.Problems, "; "))
 		}
 	}
+	if sr.Timestamp == nil && signedAt != nil {
+		if t, ok := signedAt(certFingerprint(sr.Certificate)); ok && !t.IsZero() {
+			verifyAt, sr.AtRecordedTime = t, true
+		}
+	}
+	sr.ValidatedAt = verifyAt
 
 	chain, err := verifyChain(sr.Certificate, p7.Certificates, roots, verifyAt)
 	sr.TrustList = "bpom"
