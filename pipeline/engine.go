@@ -53,9 +53,6 @@ func DefaultConfig() Config {
 // engines (service replicas) may share one store. Safe for concurrent use.
 type Engine struct {
 	Store     storage.Store
-	// AccountName, when set, gives an account's full name: a certificate
-	// registered to it must name that person (RegisterCertificateWith).
-	AccountName func(user string) string
 	Index     search.Index // may be nil: updates wait in the outbox
 	Extractor search.Extractor
 	Calendar  *naskah.Calendar
@@ -70,6 +67,10 @@ type Engine struct {
 
 	work    worker
 	records recordCache
+
+	// AccountName, when set, gives an account's full name: a certificate
+	// registered to it must name that person (RegisterCertificateWith).
+	AccountName func(user string) string
 }
 
 // New returns an engine with defaults for what is not set.

@@ -72,13 +72,14 @@ type SignatureReport struct {
 	ByteRange          []int64           `json:"byteRange"`
 	AppendedBytes      int64             `json:"appendedBytes"` // bytes after the signed range (later signatures or changes)
 	Timestamp          *TimestampReport  `json:"timestamp,omitempty"`
+	Revocation         string            `json:"revocation"`
+	Problems           []string          `json:"problems,omitempty"`
+
 	// ValidatedAt is when the chain was validated: the trusted timestamp's
 	// time, the recorded signing time (AtRecordedTime, VerifyOptions.SignedAt)
 	// or the verification time.
 	ValidatedAt    time.Time `json:"validatedAt"`
 	AtRecordedTime bool      `json:"atRecordedTime,omitempty"`
-	Revocation         string            `json:"revocation"`
-	Problems           []string          `json:"problems,omitempty"`
 }
 
 // TimestampReport describes an RFC 3161 timestamp on a signature.
