@@ -191,6 +191,9 @@ func New(engine *pipeline.Engine, cfg Config) (*Server, error) {
 	if cfg.HeavyWait <= 0 {
 		cfg.HeavyWait = 2 * time.Second
 	}
+	if engine.AccountName == nil {
+		engine.AccountName = accountNames(cfg.Users)
+	}
 	s := &Server{engine: engine, cfg: cfg, log: cfg.Logger, metrics: newMetrics(), heavy: newHeavyLimit(cfg.MaxHeavy, cfg.HeavyWait)}
 	s.auth = newAuth(cfg, func() time.Time { return engine.Now() }, engine.Store) // engine.Now may be set after New
 	s.app = fiber.New(fiber.Config{

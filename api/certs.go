@@ -40,6 +40,16 @@ func (s *Server) knownUser(name string) (User, error) {
 	return s.cfg.Users[i], nil
 }
 
+// accountNames gives the engine each account's full name, so a
+// certificate registered to an account must name its holder.
+func accountNames(users []User) func(string) string {
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		names[u.Username] = u.Name
+	}
+	return func(user string) string { return names[user] }
+}
+
 // listUsers lists every account with its certificates (ADMIN only).
 func (s *Server) listUsers(c *fiber.Ctx) error {
 	if err := requireAdmin(c); err != nil {
@@ -86,6 +96,8 @@ func (s *Server) addCertificate(c *fiber.Ctx) error {
 		return err
 	}
 	var data []byte
+	// force: the ADMIN confirms a certificate whose holder is not the account's name.
+	force := c.QueryBool("force")
 	if mt, _ := mediaType(c); mt == fiber.MIMEMultipartForm {
 		mr, err := s.multipartReader(c, maxCertBytes, "certificate")
 		if err != nil {
@@ -99,6 +111,10 @@ func (s *Server) addCertificate(c *fiber.Ctx) error {
 			if err != nil {
 				return multipartError(err)
 			}
+			if part.FormName() == "force" {
+				v, _ := io.ReadAll(io.LimitReader(part, 16))
+				force = force || strings.EqualFold(strings.TrimSpace(string(v)), "true") || strings.TrimSpace(string(v)) == "1"
+			}
 			if part.FormName() == "file" {
 				if data, err = io.ReadAll(newLimitedReader(part, maxCertBytes, "certificate")); err != nil {
 					return multipartError(err)
@@ -108,7 +124,7 @@ func (s *Server) addCertificate(c *fiber.Ctx) error {
 	} else if data, err = io.ReadAll(newLimitedReader(body(c), maxCertBytes, "certificate")); err != nil {
 		return multipartError(err)
 	}
-	cert, err := s.engine.RegisterCertificate(c.UserContext(), actor(c), u.Username, data)
+	cert, err := s.engine.RegisterCertificateWith(c.UserContext(), actor(c), u.Username, data, pipeline.RegisterOptions{AccountName: u.Name, Force: force})
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,8 @@ func (d *Demo) RegisterCertificates(ctx context.Context, e *pipeline.Engine) err
 		if slices.ContainsFunc(have, func(c pipeline.Certificate) bool { return c.Fingerprint == fp }) {
 			continue
 		}
-		if _, err := e.RegisterCertificate(ctx, setup, u.User.Username, data); err != nil {
+		// Idempotent: a replica starting at the same time may register it first.
+		if _, err := e.RegisterCertificateWith(ctx, setup, u.User.Username, data, pipeline.RegisterOptions{AccountName: u.User.Name}); err != nil {
 			return fmt.Errorf("demo: register the certificate of %s: %w", u.User.Username, err)
 		}
 	}

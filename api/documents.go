@@ -343,7 +343,7 @@ func (s *Server) publicVerify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.engine.VerifyDocument(ctx, data)
+	rep, err := s.engine.VerifyRecorded(ctx, d, data)
 	if err != nil {
 		return err
 	}

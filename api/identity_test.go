@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"slices"
@@ -141,6 +142,25 @@ func testSignerIdentity(t *testing.T, v *env) {
 	if got := v.versions(key); got != n {
 		t.Fatalf("refused countersigned uploads stored versions: %d → %d", n, got)
 	}
+	// The partner's certificate must be registered to MITRA: until then
+	// 403 and nothing stored. Its holder (Ir. Sari Wulandari) is not the
+	// account's name (Dr. Maria Gonzalez): 409 unless the ADMIN forces it.
+	if r := v.uploadResp("mitra", id, naskah.DocSigned, good, nil); r.status != 403 || !strings.Contains(string(r.body), "not registered to your account") {
+		t.Fatalf("countersigned with an unregistered certificate: %d %s, want 403", r.status, r.body)
+	}
+	if got := v.versions(key); got != n {
+		t.Fatalf("a refused countersigned upload stored a version: %d → %d", n, got)
+	}
+	p12, _ := os.ReadFile(partner.Keystores[0].Path)
+	ps, _ := pdf.LoadPKCS12(p12, partner.Keystores[0].Passphrase)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ps.Certificate.Raw})
+	if r := v.do("admin", "POST", "/users/mitra/certificates", bytes.NewReader(certPEM), "application/x-pem-file", nil); r.status != 409 || !strings.Contains(string(r.body), "force") {
+		t.Fatalf("a certificate of Ir. Sari Wulandari for Dr. Maria Gonzalez: %d %s, want 409 asking for force", r.status, r.body)
+	}
+	var reg struct{ Certificate pipeline.Certificate }
+	if r := v.do("admin", "POST", "/users/mitra/certificates?force=true", bytes.NewReader(certPEM), "application/x-pem-file", nil); r.status != 201 || json.Unmarshal(r.body, &reg) != nil || reg.Certificate.NameConfirmedBy != "admin" {
+		t.Fatalf("forced registration: %d %s, want 201 recording the ADMIN's confirmation", r.status, r.body)
+	}
 	if r := v.uploadResp("mitra", id, naskah.DocSigned, good, nil); r.status != 201 {
 		t.Fatalf("countersigned upload from the partner trust list: %d %s", r.status, r.body)
 	}
@@ -161,7 +181,8 @@ func testSignerIdentity(t *testing.T, v *env) {
 	}
 	v.MustJSON("", "GET", "/public/verify/"+id, nil, 200, &pub)
 	if !pub.Report.Valid || !pub.IdentityOK || !pub.Genuine || len(pub.Signatures) != 2 || pub.Signatures[0].Holder != "Dr. Taruna Ikrar" || pub.Signatures[0].User != "kepala" ||
-		pub.Signatures[1].Holder != "Ir. Sari Wulandari" || pub.Signatures[1].User != "mitra" || !pub.Signatures[1].External || pub.Signatures[1].TrustList != "partner" {
+		pub.Signatures[1].Holder != "Ir. Sari Wulandari" || pub.Signatures[1].User != "mitra" || !pub.Signatures[1].External || pub.Signatures[1].TrustList != "partner" ||
+		pub.Signatures[0].Party != "bpom" || pub.Signatures[1].Party != "partner" || !pub.Signatures[1].Registered || !pub.Signatures[1].NameMismatch {
 		t.Fatalf("public verification: %+v", pub)
 	}
 	v.act("bkh", id, naskah.ActionDeliver, "")

@@ -32,6 +32,9 @@ func TestSignWithTokenOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.engine.Tokens = tokens
+	if _, err := v.engine.RegisterCertificate(context.Background(), naskah.Actor{User: "admin", Role: naskah.RoleAdmin}, "kepala", cert.Raw); err != nil {
+		t.Fatalf("register the token certificate: %v", err)
+	}
 
 	a := v.initiateA("Nota Kesepahaman Pengawasan Obat Tradisional")
 	id := a.ID

@@ -28,7 +28,40 @@ type SignatureBinding struct {
 	Registered          bool        `json:"registered"`           // the certificate is registered to User
 	RevokedAt           *time.Time  `json:"revoked_at,omitempty"` // registered, and revoked since
 	Mismatch            bool        `json:"mismatch"`
-	Problems            []string    `json:"problems,omitempty"`
+	// Party is "partner" for a signature whose certificate chains to the
+	// partner trust list or that the record gives to MITRA, else "bpom":
+	// a partner's signature is never shown as a BPOM official's.
+	Party string `json:"party"`
+	// NameMismatch: the certificate holder is not the Naskah account's
+	// name. Without an ADMIN's recorded confirmation it is a Mismatch too.
+	NameMismatch bool   `json:"name_mismatch,omitempty"`
+	AccountName  string `json:"account_name,omitempty"`
+	// AtRecordedTime: the chain was validated at the signing time Naskah
+	// recorded (no trusted timestamp), SignedAt.
+	AtRecordedTime bool       `json:"at_recorded_time,omitempty"`
+	SignedAt       *time.Time `json:"signed_at,omitempty"`
+	Problems       []string   `json:"problems,omitempty"`
+}
+
+// VerifyRecorded verifies d's stored bytes (data) as VerifyDocument does,
+// except that a signature without a trusted timestamp is validated at the
+// signing time Naskah recorded for it (SignatureInfo.SignedAt, written at
+// commit and covered by the audit chain): a genuine signed text stays
+// valid for its whole retention after the signer's certificate expires.
+// A file without a record keeps VerifyDocument's current time.
+func (e *Engine) VerifyRecorded(ctx context.Context, d *naskah.DocumentVersion, data []byte) (*pdf.Report, error) {
+	if int64(len(data)) > e.Config.Limits.MaxBytes && e.Config.Limits.MaxBytes > 0 {
+		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is larger than the %d MB limit", e.Config.Limits.MaxBytes>>20)
+	}
+	at := map[string]time.Time{}
+	for _, s := range d.Signatures {
+		if s.Fingerprint != "" && !s.SignedAt.IsZero() {
+			at[s.Fingerprint] = s.SignedAt
+		}
+	}
+	opts := e.verifyOptions()
+	opts.SignedAt = func(fp string) (time.Time, bool) { t, ok := at[fp]; return t, ok }
+	return pdf.Verify(ctx, data, opts)
 }
 
 // Bindings compares the signatures in a signed file (rep, from
@@ -48,7 +81,11 @@ func (e *Engine) Bindings(ctx context.Context, d *naskah.DocumentVersion, rep *p
 	}
 	var out []SignatureBinding
 	for i, s := range rep.Signatures {
-		b := SignatureBinding{Index: i + 1, TrustList: s.TrustList}
+		b := SignatureBinding{Index: i + 1, TrustList: s.TrustList, Party: "bpom", AtRecordedTime: s.AtRecordedTime}
+		if s.AtRecordedTime {
+			t := s.ValidatedAt
+			b.SignedAt = &t
+		}
 		bad := func(format string, args ...any) {
 			b.Mismatch = true
 			b.Problems = append(b.Problems, fmt.Sprintf(format, args...))
@@ -71,6 +108,9 @@ func (e *Engine) Bindings(ctx context.Context, d *naskah.DocumentVersion, rep *p
 			out = append(out, b)
 			continue
 		}
+		if b.TrustList == "partner" || b.Role == naskah.RoleMitra {
+			b.Party = "partner"
+		}
 		if b.Fingerprint == "" {
 			bad("sertifikat penanda tangan tidak ada dalam berkas — the signer's certificate is not in the file")
 			out = append(out, b)
@@ -86,19 +126,33 @@ func (e *Engine) Bindings(ctx context.Context, d *naskah.DocumentVersion, rep *p
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range cs {
-			if c.Fingerprint == b.Fingerprint {
-				b.Registered, b.RevokedAt = true, c.RevokedAt
+		var reg *Certificate
+		for j := range cs {
+			if cs[j].Fingerprint == b.Fingerprint {
+				reg = &cs[j]
+				b.Registered, b.RevokedAt = true, cs[j].RevokedAt
 			}
 		}
+		// A countersignature made outside Naskah must be registered to the
+		// MITRA user who uploaded it, as any other: the partner trust list
+		// says who issued it, not which person it is.
 		switch {
 		case b.Registered && b.RevokedAt != nil && rec != nil && b.RevokedAt.Before(rec.SignedAt):
 			bad("sertifikat ini sudah dicabut sebelum penandatanganan — this certificate was revoked before the signature was made")
-		case b.Registered || rec != nil && rec.External:
-			// A countersignature made outside Naskah is vouched for by the
-			// partner trust list, checked when it was uploaded.
+		case b.Registered:
 		default:
 			bad("sertifikat ini tidak terdaftar untuk pengguna %s — this certificate is not registered to user %s", b.User, b.User)
+		}
+		if e.AccountName != nil {
+			if name := e.AccountName(b.User); name != "" && !SameName(b.Holder, name) {
+				b.NameMismatch, b.AccountName = true, name
+				msg := fmt.Sprintf("pemegang sertifikat (%s) bukan nama akun %s (%s) — the certificate holder (%s) is not the name of account %s (%s)", b.Holder, b.User, name, b.Holder, b.User, name)
+				if reg != nil && reg.NameConfirmedBy != "" {
+					b.Problems = append(b.Problems, msg+fmt.Sprintf("; dikonfirmasi ADMIN %s saat pendaftaran — confirmed by ADMIN %s at registration", reg.NameConfirmedBy, reg.NameConfirmedBy))
+				} else {
+					bad("%s", msg)
+				}
+			}
 		}
 		out = append(out, b)
 	}

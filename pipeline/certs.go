@@ -10,11 +10,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/storage"
@@ -39,6 +42,10 @@ type Certificate struct {
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy    string     `json:"revoked_by,omitempty"`
 	RevokeReason string     `json:"revoke_reason,omitempty"`
+	// NameConfirmedBy is the ADMIN who registered this certificate although
+	// its holder is not AccountName, the account's name then (force).
+	AccountName     string `json:"account_name,omitempty"`
+	NameConfirmedBy string `json:"name_confirmed_by,omitempty"`
 }
 
 // Active reports whether the certificate may sign (it is not revoked).
@@ -219,10 +226,28 @@ func (e *Engine) updateCertificates(ctx context.Context, user string, change fun
 }
 
 // RegisterCertificate binds a signing certificate (PEM or DER) to user.
-// Only ADMIN may. A certificate already registered to this user, or ever
-// registered to someone else (revoked or not), is ECONFLICT: one
-// certificate belongs to one person.
+// Only ADMIN may. See RegisterCertificateWith; this is it without force.
 func (e *Engine) RegisterCertificate(ctx context.Context, by naskah.Actor, user string, data []byte) (*Certificate, error) {
+	return e.RegisterCertificateWith(ctx, by, user, data, RegisterOptions{})
+}
+
+// RegisterOptions are the choices of the ADMIN registering a certificate.
+type RegisterOptions struct {
+	// AccountName is the account's full name; empty: Engine.AccountName's.
+	AccountName string
+	// Force registers a certificate whose holder is not the account's
+	// name, after the ADMIN confirmed it; the confirmation is recorded.
+	Force bool
+}
+
+// RegisterCertificateWith binds a certificate to user. A certificate
+// registered (revoked or not) to someone else is ECONFLICT: one
+// certificate belongs to one person, enforced across replicas by a claim
+// object per fingerprint created with If-None-Match before the user's
+// entry. Registering it again to the same user is idempotent (the existing
+// entry is returned), unless it was revoked: that stands. A holder (CN)
+// that is not the account's name is refused unless opts.Force.
+func (e *Engine) RegisterCertificateWith(ctx context.Context, by naskah.Actor, user string, data []byte, opts RegisterOptions) (*Certificate, error) {
 	if err := requireAdmin(by); err != nil {
 		return nil, err
 	}
@@ -234,38 +259,152 @@ func (e *Engine) RegisterCertificate(ctx context.Context, by naskah.Actor, user 
 		return nil, err
 	}
 	c := describe(cert)
+	if opts.AccountName == "" && e.AccountName != nil {
+		opts.AccountName = e.AccountName(user)
+	}
+	if opts.AccountName != "" && !SameName(c.CommonName, opts.AccountName) {
+		if !opts.Force {
+			return nil, naskah.Errorf(naskah.ECONFLICT, "pemegang sertifikat %q bukan nama akun %s (%q): periksa sertifikatnya, atau konfirmasi dengan force bila memang orang yang sama — the certificate holder %q is not the name of account %s (%q): check the certificate, or confirm with force if it is the same person",
+				c.CommonName, user, opts.AccountName, c.CommonName, user, opts.AccountName)
+		}
+		c.AccountName, c.NameConfirmedBy = opts.AccountName, by.User
+	}
 	all, err := e.AllCertificates(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for other, cs := range all {
-		if other == user {
-			continue
-		}
-		for _, oc := range cs {
-			if oc.Fingerprint == c.Fingerprint {
-				return nil, naskah.Errorf(naskah.ECONFLICT, "sertifikat ini sudah pernah didaftarkan untuk pengguna %q: satu sertifikat hanya untuk satu orang — this certificate is (or was) registered to user %q: one certificate belongs to one person", other, other)
-			}
+		if other != user && slices.ContainsFunc(cs, func(oc Certificate) bool { return oc.Fingerprint == c.Fingerprint }) {
+			return nil, certTakenError(other)
 		}
 	}
+	if err := e.claimCertificate(ctx, c.Fingerprint, user, by.User); err != nil {
+		return nil, err
+	}
 	c.AddedAt, c.AddedBy = e.now().UTC(), by.User
+	out := c
+	added := false
 	_, err = e.updateCertificates(ctx, user, func(uc *UserCertificates) error {
+		added = false
 		for _, old := range uc.Certificates {
 			if old.Fingerprint == c.Fingerprint {
 				if old.Active() {
-					return naskah.Errorf(naskah.ECONFLICT, "sertifikat ini sudah terdaftar untuk %s — this certificate is already registered to %s", user, user)
+					out = old // already registered to this user: nothing to change
+					return errUnchanged
 				}
 				return naskah.Errorf(naskah.ECONFLICT, "sertifikat ini telah dicabut untuk %s dan tidak dapat didaftarkan lagi — this certificate was revoked for %s and cannot be registered again", user, user)
 			}
 		}
 		uc.Certificates = append(uc.Certificates, c)
+		added = true
 		return nil
 	})
+	if err == errUnchanged {
+		return &out, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	e.Logger.Info("certificate registered", "user", user, "fingerprint", c.Fingerprint, "subject", c.Subject, "by", by.User)
-	return &c, nil
+	if added {
+		e.Logger.Info("certificate registered", "user", user, "fingerprint", c.Fingerprint, "subject", c.Subject, "by", by.User, "name_confirmed", c.NameConfirmedBy != "")
+	}
+	return &out, nil
+}
+
+// errUnchanged ends updateCertificates without a write.
+var errUnchanged = errors.New("unchanged")
+
+func certTakenError(other string) error {
+	return naskah.Errorf(naskah.ECONFLICT, "sertifikat ini sudah pernah didaftarkan untuk pengguna %q: satu sertifikat hanya untuk satu orang — this certificate is (or was) registered to user %q: one certificate belongs to one person", other, other)
+}
+
+// certificateClaim is the global claim certificates/<fingerprint>.json:
+// created once (If-None-Match), it makes "one certificate, one person"
+// hold when two ADMINs register the same certificate to two users at once.
+type certificateClaim struct {
+	Fingerprint string    `json:"fingerprint"`
+	User        string    `json:"user"`
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+}
+
+// CertificateClaimKey is the storage key of a certificate's claim.
+func CertificateClaimKey(fingerprint string) string { return "certificates/" + fingerprint + ".json" }
+
+// claimCertificate creates the claim for user, or finds it already theirs;
+// a claim by another user is ECONFLICT.
+func (e *Engine) claimCertificate(ctx context.Context, fp, user, by string) error {
+	body, err := json.Marshal(certificateClaim{Fingerprint: fp, User: user, By: by, At: e.now().UTC()})
+	if err != nil {
+		return fmt.Errorf("encode certificate claim: %w", err)
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := e.Store.Put(ctx, CertificateClaimKey(fp), bytes.NewReader(body), storage.PutOptions{Size: int64(len(body)),
+			ContentType: "application/json", IfNoneMatch: true, Metadata: map[string]string{"user": user}})
+		if err == nil {
+			return nil
+		}
+		if naskah.ErrorCode(err) != naskah.ECONFLICT {
+			return fmt.Errorf("claim certificate %s: %w", fp, err)
+		}
+		owner, err := e.certificateOwner(ctx, fp)
+		if naskah.ErrorCode(err) == naskah.ENOTFOUND && attempt < 4 {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if owner != user {
+			return certTakenError(owner)
+		}
+		return nil
+	}
+}
+
+func (e *Engine) certificateOwner(ctx context.Context, fp string) (string, error) {
+	rc, _, err := e.Store.Get(ctx, CertificateClaimKey(fp), storage.GetOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	var cl certificateClaim
+	if err := json.NewDecoder(io.LimitReader(rc, 64<<10)).Decode(&cl); err != nil {
+		return "", fmt.Errorf("read certificate claim %s: %w", fp, err)
+	}
+	return cl.User, nil
+}
+
+// SameName reports whether a certificate holder's name and an account's
+// name are the same person's: compared without case, punctuation, extra
+// spaces and academic or professional titles (Dr., Prof., Ir., H.,
+// and degrees such as S.H., M.Si., Ph.D. after a comma or not).
+func SameName(a, b string) bool {
+	na, nb := normalName(a), normalName(b)
+	return na != "" && na == nb
+}
+
+var nameTitles = map[string]bool{"dr": true, "drs": true, "dra": true, "prof": true, "ir": true, "h": true, "hj": true, "apt": true,
+	"ns": true, "drg": true, "kh": true, "mr": true, "mrs": true, "ms": true, "sh": true, "se": true, "st": true, "ssi": true,
+	"sfarm": true, "skm": true, "skom": true, "msi": true, "mkes": true, "msc": true, "mm": true, "mh": true, "mt": true,
+	"mpd": true, "mba": true, "phd": true, "mph": true, "spd": true, "sked": true, "ssos": true, "mfarm": true, "sp": true}
+
+func normalName(s string) string {
+	s = strings.ToLower(s)
+	first, _, _ := strings.Cut(s, ",") // "Rina Kartika, S.H., M.Si.": degrees follow the comma
+	var words []string
+	for _, w := range strings.Fields(first) {
+		bare := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, w)
+		if bare == "" || nameTitles[bare] && (strings.Contains(w, ".") || len(words) == 0) {
+			continue
+		}
+		words = append(words, bare)
+	}
+	return strings.Join(words, " ")
 }
 
 // RevokeCertificate stops a registered certificate from signing. It stays
@@ -330,6 +469,18 @@ func (e *Engine) checkBinding(ctx context.Context, actor naskah.Actor, cert *x50
 			c.RevokedAt.Format("2006-01-02"), c.RevokedAt.Format("2006-01-02"))
 	}
 	return nil
+}
+
+// recheckBinding runs checkBinding again on a fresh read of the user's
+// certificates just before the record is written: a certificate revoked
+// while the signature was being made must not commit. On a refusal the
+// stored version is undone.
+func (e *Engine) recheckBinding(ctx context.Context, actor naskah.Actor, cert *x509.Certificate, undo func()) error {
+	err := e.checkBinding(ctx, actor, cert)
+	if err != nil && undo != nil {
+		undo()
+	}
+	return err
 }
 
 // signaturesOf returns the signatures recorded on d, one per signer: an

@@ -92,8 +92,16 @@ func (e *Engine) Countersign(ctx context.Context, r Request, fileName string, bo
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
+		// The partner's certificate names a person: it must be registered
+		// to this MITRA user, as a BPOM official's is to theirs.
+		if err := e.checkBinding(ctx, r.Actor, newSig.Certificate); err != nil {
+			return naskah.Action{}, nil, err
+		}
 		d, undo, err := e.storeVersion(ctx, a, naskah.DocSigned, data, r.Actor)
 		if err != nil {
+			return naskah.Action{}, nil, err
+		}
+		if err := e.recheckBinding(ctx, r.Actor, newSig.Certificate, undo); err != nil {
 			return naskah.Action{}, nil, err
 		}
 		d.Pages, d.FileName, d.OriginalSHA256 = prev.Pages, cleanName(fileName), d.SHA256

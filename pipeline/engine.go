@@ -67,6 +67,10 @@ type Engine struct {
 
 	work    worker
 	records recordCache
+
+	// AccountName, when set, gives an account's full name: a certificate
+	// registered to it must name that person (RegisterCertificateWith).
+	AccountName func(user string) string
 }
 
 // New returns an engine with defaults for what is not set.

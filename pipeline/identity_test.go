@@ -182,8 +182,12 @@ func TestCertificateRegistry(t *testing.T) {
 	if _, err := h.e.RegisterCertificate(ctx, admin, "someone", ks.Certificate.Raw); naskah.ErrorCode(err) != naskah.ECONFLICT || !strings.Contains(err.Error(), `"mitra"`) {
 		t.Fatalf("a certificate registered to another user: %v, want conflict naming mitra", err)
 	}
-	if _, err := h.e.RegisterCertificate(ctx, admin, "mitra", ks.Certificate.Raw); naskah.ErrorCode(err) != naskah.ECONFLICT {
-		t.Fatalf("registered twice: %v, want conflict", err)
+	// Registering the same certificate to the same user again is idempotent.
+	if c, err := h.e.RegisterCertificate(ctx, admin, "mitra", ks.Certificate.Raw); err != nil || c.Fingerprint != pipeline.Fingerprint(ks.Certificate) {
+		t.Fatalf("registered twice to the same user: %v, want the existing entry", err)
+	}
+	if cs, _ := h.e.Certificates(ctx, "mitra"); len(cs) != 1 {
+		t.Fatalf("registered twice: %d entries, want 1", len(cs))
 	}
 	if _, err := h.e.RegisterCertificate(ctx, bkh, "bkh1", ks.Certificate.Raw); naskah.ErrorCode(err) != naskah.EFORBIDDEN {
 		t.Fatalf("BKH registering: %v, want forbidden", err)
@@ -324,6 +328,22 @@ func testCountersign(t *testing.T, st storage.Store) {
 		t.Fatalf("BKH uploading a countersigned text: %v, want forbidden", err)
 	}
 
+	// The partner's certificate must be registered to the uploading MITRA
+	// user: a partner-CA certificate naming a BPOM official (the MADYA's
+	// name) is tied to no one and refused, and so is the right one until
+	// it is registered.
+	before = versionsOf(t, st, naskah.DocumentKey(a.ID, naskah.DocSigned))
+	for _, data := range [][]byte{good, countersign(bpomSigned, signerOf(partnerPKI, "madya"))} {
+		if _, err := upload(data); naskah.ErrorCode(err) != naskah.EFORBIDDEN || !strings.Contains(err.Error(), "not registered to your account") {
+			t.Fatalf("countersigned with an unregistered certificate: %v, want forbidden", err)
+		}
+	}
+	if n := versionsOf(t, st, naskah.DocumentKey(a.ID, naskah.DocSigned)); n != before {
+		t.Fatalf("refused uploads left versions: %d → %d", before, n)
+	}
+	if _, err := h.e.RegisterCertificate(ctx, admin, mitra.User, signerOf(partnerPKI, "mitra").Certificate.Raw); err != nil {
+		t.Fatal(err)
+	}
 	a, err = upload(good)
 	if err != nil {
 		t.Fatalf("countersigned upload from the partner trust list: %v", err)
@@ -338,8 +358,8 @@ func testCountersign(t *testing.T, st storage.Store) {
 	if err != nil || !rep.Valid || rep.Signatures[0].TrustList != "bpom" || rep.Signatures[1].TrustList != "partner" {
 		t.Fatalf("verify the countersigned text: %v %+v", err, rep)
 	}
-	if bs, _ := h.e.Bindings(ctx, d, rep); !pipeline.BindingsOK(bs) || len(bs) != 2 {
-		t.Fatalf("bindings of the countersigned text: %+v", bs)
+	if bs, _ := h.e.Bindings(ctx, d, rep); !pipeline.BindingsOK(bs) || len(bs) != 2 || !bs[1].Registered || bs[0].Party != "bpom" || bs[1].Party != "partner" {
+		t.Fatalf("bindings of the countersigned text: %+v, want both matching, the second a registered partner signature", bs)
 	}
 	if slices.Contains(naskah.Allowed(a, mitra), naskah.ActionSign) || slices.Contains(naskah.Allowed(a, kepala), naskah.ActionSign) {
 		t.Fatalf("sign still offered after both signed")

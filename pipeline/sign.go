@@ -93,6 +93,9 @@ func (e *Engine) Sign(ctx context.Context, r SignRequest) (*naskah.Agreement, er
 		if err != nil {
 			return naskah.Action{}, nil, err
 		}
+		if err := e.recheckBinding(ctx, r.Actor, signer.Certificate, undo); err != nil {
+			return naskah.Action{}, nil, err
+		}
 		d.Pages = src.Pages
 		d.Signers = append(slices.Clone(signersOf(a, src)), naskah.SignerTag(r.Actor.Role, r.Actor.User))
 		d.Signatures = append(signaturesOf(src), signatureInfo(r.Actor, signer.Certificate, d.UploadedAt, false))

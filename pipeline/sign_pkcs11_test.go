@@ -34,6 +34,10 @@ func mustTokens(t *testing.T, h *harness, users ...string) map[string]*x509.Cert
 		hsm.MustToken(t, u+"-token", "pin-"+u)
 		certs[u] = hsm.MustKey(t, u+"-token", "pin-"+u, u+"-sign", []byte{0x42}, kind, caCert, caKey, softhsmtest.Holder{Name: "Token " + u, Title: "Pejabat"}, softhsmtest.Options{})
 		cfg.Keys = append(cfg.Keys, pkcs11.Key{User: u, Token: u + "-token", Label: u + "-sign"})
+		// Identity binding: the token's certificate is registered to its user.
+		if _, err := h.e.RegisterCertificate(context.Background(), admin, u, certs[u].Raw); err != nil {
+			t.Fatalf("register the token certificate of %s: %v", u, err)
+		}
 	}
 	s, err := pkcs11.New(cfg)
 	if err != nil {

@@ -56,9 +56,12 @@ func TestAdminCertificatesPage(t *testing.T) {
 	if r = a.get(r.Location); !strings.Contains(r.Body, fp) {
 		t.Fatalf("the registered certificate is not listed")
 	}
-	// The same certificate again: the page says why, nothing changes.
-	if r = a.postMultipart("/admin/users/bkh/certificates", nil, []file{{"file", "bkh.pem", pemCert}}, nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "sudah terdaftar") {
+	// The same certificate again: idempotent, still one entry.
+	if r = a.postMultipart("/admin/users/bkh/certificates", nil, []file{{"file", "bkh.pem", pemCert}}, nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("register twice: %d\n%s", r.Status, r.Body)
+	}
+	if cs, err := e.Engine.Certificates(context.Background(), "bkh"); err != nil || len(cs) != 1 {
+		t.Fatalf("registered twice: %d entries (%v), want 1", len(cs), err)
 	}
 	if r = b.post("/admin/users/bkh/certificates/"+fp+"/revoke", url.Values{"reason": {"x"}}); r.Status != http.StatusForbidden {
 		t.Fatalf("BKH revoking: %d, want 403", r.Status)
@@ -108,6 +111,16 @@ func TestVerifyPageIdentity(t *testing.T) {
 	if !strings.Contains(r.Body, "Identitas penanda tangan") || !strings.Contains(r.Body, "Pemegang sertifikat") || !strings.Contains(r.Body, "kepala (KEPALA)") ||
 		!strings.Contains(r.Body, "Setiap tanda tangan dibuat dengan sertifikat yang tercatat") || strings.Contains(r.Body, "PERHATIAN") {
 		t.Fatalf("verify page: want holder, user and a matching identity\n%s", r.Body)
+	}
+	// Four years on, the certificate (3 years) has expired and there is no
+	// timestamp: still genuine, validated at the recorded signing time.
+	later := time.Now().AddDate(4, 0, 0)
+	now := e.Engine.Now
+	e.Engine.Now = func() time.Time { return later }
+	r = p.get("/verify/" + id)
+	e.Engine.Now = now
+	if !strings.Contains(r.Body, "ASLI") || !strings.Contains(r.Body, "divalidasi pada waktu penandatanganan yang tercatat di Naskah") || strings.Contains(r.Body, "PERHATIAN") {
+		t.Fatalf("verify page four years on: want genuine, validated at the recorded signing time\n%s", r.Body)
 	}
 	// Someone edits the record to claim another certificate: flagged.
 	ctx := context.Background()
@@ -179,6 +192,12 @@ func TestCountersignPage(t *testing.T) {
 	}
 	caPEM, _ := os.ReadFile(partner.CACert)
 	e.Engine.PartnerRoots, _ = pdf.LoadRoots(caPEM)
+	if r := up(); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "tidak terdaftar untuk akun Anda") {
+		t.Fatalf("countersigned with a certificate not registered to MITRA: %d, want 403\n%s", r.Status, r.Body)
+	}
+	if _, err := e.Engine.RegisterCertificate(ctx, naskah.Actor{User: "admin", Role: naskah.RoleAdmin}, "mitra", s.Certificate.Raw); err != nil {
+		t.Fatal(err)
+	}
 	if r := up(); r.Status != http.StatusSeeOther {
 		t.Fatalf("countersigned upload: %d\n%s", r.Status, r.Body)
 	}
@@ -186,7 +205,8 @@ func TestCountersignPage(t *testing.T) {
 		t.Fatalf("the partner is still offered to sign\n%s", r.Body)
 	}
 	r = newClient(t, e.App).get("/verify/" + id)
-	if !strings.Contains(r.Body, "ASLI") || !strings.Contains(r.Body, "Dr. Maria Gonzalez") || !strings.Contains(r.Body, "ditandatangani mitra di luar Naskah") || !strings.Contains(r.Body, "CA mitra") || strings.Contains(r.Body, "PERHATIAN") {
+	if !strings.Contains(r.Body, "ASLI") || !strings.Contains(r.Body, "Dr. Maria Gonzalez") || !strings.Contains(r.Body, "ditandatangani mitra di luar Naskah") || !strings.Contains(r.Body, "CA mitra") ||
+		!strings.Contains(r.Body, "tanda tangan mitra, bukan pejabat BPOM") || strings.Contains(r.Body, "PERHATIAN") {
 		t.Fatalf("verify page of the countersigned text\n%s", r.Body)
 	}
 }

@@ -199,7 +199,7 @@ func (u *UI) verifyRecord(ctx context.Context, id string, v *view) *verifyData {
 	}
 	data, err := u.readSigned(ctx, d.Signed)
 	if err == nil {
-		d.Report, err = u.eng.VerifyDocument(ctx, data)
+		d.Report, err = u.eng.VerifyRecorded(ctx, d.Signed, data)
 	}
 	if err == nil {
 		d.Bindings, err = u.eng.Bindings(ctx, d.Signed, d.Report)

@@ -3,10 +3,12 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/pipeline/pdf/pdftest"
 	"github.com/bpom/naskah/pipeline/pdf/pkcs11"
 	"github.com/bpom/naskah/pipeline/pdf/pkcs11/softhsmtest"
@@ -21,13 +23,16 @@ func TestSignPageWithToken(t *testing.T) {
 	e.Engine.Roots.AddCert(pki.CA.Cert)
 	hsm := softhsmtest.MustHSM(t)
 	hsm.MustToken(t, "kepala-token", "135-kepala")
-	hsm.MustKey(t, "kepala-token", "135-kepala", "sign", []byte{1}, softhsmtest.RSA2048, pki.CA.Cert, pki.CA.Key,
+	cert := hsm.MustKey(t, "kepala-token", "135-kepala", "sign", []byte{1}, softhsmtest.RSA2048, pki.CA.Cert, pki.CA.Key,
 		softhsmtest.Holder{Name: "Dr. Taruna Ikrar (token)", Title: "Kepala Badan Pengawas Obat dan Makanan"}, softhsmtest.Options{})
 	tokens, err := pkcs11.New(pkcs11.Config{Module: hsm.Module, Keys: []pkcs11.Key{{User: "kepala", Token: "kepala-token", Label: "sign"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Engine.Tokens = tokens
+	if _, err := e.Engine.RegisterCertificate(context.Background(), naskah.Actor{User: "admin", Role: naskah.RoleAdmin}, "kepala", cert.Raw); err != nil {
+		t.Fatalf("register the token certificate: %v", err)
+	}
 
 	c := newClient(t, e.App)
 	c.login("bkh")

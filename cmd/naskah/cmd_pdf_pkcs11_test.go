@@ -26,7 +26,7 @@ func TestSignCommandWithToken(t *testing.T) {
 	hsm.MustToken(t, "kepala-token", "7531")
 	hsm.MustKey(t, "kepala-token", "7531", "sign", []byte{1}, softhsmtest.ECDSAP256, pki.CA.Cert, pki.CA.Key, softhsmtest.Holder{Name: "Dr. Taruna Ikrar"}, softhsmtest.Options{})
 	signed := filepath.Join(dir, "signed.pdf")
-	args := []string{"sign", "--token", "kepala-token", "--key", "sign", "--module", hsm.Module, "--location", "Jakarta", "-o", signed, in}
+	args := []string{"sign", "--token", "kepala-token", "--key", "sign", "--module", hsm.Module, "--roots", ca, "--location", "Jakarta", "-o", signed, in}
 
 	t.Setenv("NASKAH_SIGN_PIN", "0000-salah")
 	if code, _, errOut := runPDF(t, args...); code != 1 || !strings.Contains(errOut, "PIN token salah") || strings.Contains(errOut, "0000-salah") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,11 +13,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/bpom/naskah"
+	"github.com/bpom/naskah/api"
 	"github.com/bpom/naskah/pipeline"
 )
 
-const usersUsage = `usage: naskah users cert add --user U --cert FILE [-config FILE] [-data DIR]
+const usersUsage = `usage: naskah users cert add --user U --cert FILE [--force] [-config FILE] [-data DIR]
        naskah users cert list [--user U] [-config FILE] [-data DIR]
        naskah users cert revoke --user U --fingerprint F [--reason R] [-config FILE] [-data DIR]
 
@@ -24,7 +28,9 @@ Signing certificates bound to accounts, in the configured store (local data
 dir or MinIO bucket), so every replica sees them. Only a certificate
 registered to the acting user (and not revoked) signs in Naskah. add takes
 one certificate, PEM or DER; revoke keeps the certificate listed with who
-revoked it, when and why. The operator acts as ADMIN.
+revoked it, when and why. The operator acts as ADMIN. add refuses a
+certificate whose holder (CN) is not the account's name in the users file
+(titles, case and spaces aside) unless --force confirms it (recorded).
 `
 
 func usersCommand() namedCommand {
@@ -37,10 +43,12 @@ func usersCommand() namedCommand {
 			}
 			verb := args[1]
 			var userName, certFile, fingerprint, reason string
+			var force bool
 			cfg, fs, err := configFlags("users cert "+verb, args[2:], errOut, func(fs *flag.FlagSet) {
 				fs.StringVar(&userName, "user", "", "the account (username)")
 				if verb == "add" {
 					fs.StringVar(&certFile, "cert", "", "certificate file, PEM or DER")
+					fs.BoolVar(&force, "force", false, "register although the certificate holder is not the account's name (recorded)")
 				}
 				if verb == "revoke" {
 					fs.StringVar(&fingerprint, "fingerprint", "", "SHA-256 fingerprint (hex, colons allowed) as listed")
@@ -75,7 +83,8 @@ func usersCommand() namedCommand {
 			if err := m.Open(ctx); err != nil {
 				return err
 			}
-			return runUsersCert(ctx, m.Engine, verb, userName, certFile, fingerprint, reason, out)
+			m.Engine.AccountName = cliAccountNames(&m.Config)
+			return runUsersCert(ctx, m.Engine, verb, userName, certFile, fingerprint, reason, force, out)
 		},
 	}}
 }
@@ -88,14 +97,36 @@ func operator() naskah.Actor {
 	return naskah.Actor{User: "cli:" + name, Role: naskah.RoleAdmin}
 }
 
-func runUsersCert(ctx context.Context, e *pipeline.Engine, verb, userName, certFile, fingerprint, reason string, out io.Writer) error {
+// cliAccountNames reads the accounts' names from the users file, or the
+// demo users of the data dir; none known: the holder is not compared.
+func cliAccountNames(c *Config) func(string) string {
+	names := map[string]string{}
+	if c.UsersFile != "" {
+		var us []api.User
+		if data, err := os.ReadFile(c.UsersFile); err == nil && yaml.Unmarshal(data, &us) == nil {
+			for _, u := range us {
+				names[u.Username] = u.Name
+			}
+		}
+	} else if data, err := os.ReadFile(c.path("demo", "users.json")); err == nil {
+		var us []api.DemoUser
+		if json.Unmarshal(data, &us) == nil {
+			for _, u := range us {
+				names[u.User.Username] = u.User.Name
+			}
+		}
+	}
+	return func(user string) string { return names[user] }
+}
+
+func runUsersCert(ctx context.Context, e *pipeline.Engine, verb, userName, certFile, fingerprint, reason string, force bool, out io.Writer) error {
 	switch verb {
 	case "add":
 		data, err := os.ReadFile(certFile)
 		if err != nil {
 			return fmt.Errorf("certificate: %w", err)
 		}
-		c, err := e.RegisterCertificate(ctx, operator(), userName, data)
+		c, err := e.RegisterCertificateWith(ctx, operator(), userName, data, pipeline.RegisterOptions{Force: force})
 		if err != nil {
 			return err
 		}

@@ -152,3 +152,53 @@ func TestPartnerTrustRootsConfig(t *testing.T) {
 		t.Fatalf("a file without certificates: %v, want an error naming the partner trust roots", err)
 	}
 }
+
+// TestUsersCertHolderName: with a users file, add refuses a certificate
+// whose holder is not the account's name (titles aside) unless --force,
+// which is recorded.
+func TestUsersCertHolderName(t *testing.T) {
+	clearNaskahEnv(t)
+	data := t.TempDir()
+	users := filepath.Join(t.TempDir(), "users.yaml")
+	os.WriteFile(users, []byte("- {username: kepala, name: \"Prof. Dr. Taruna Ikrar, M.Si.\", role: KEPALA}\n- {username: madya, name: Rina Kartika, role: MADYA}\n"), 0o600)
+	t.Setenv("NASKAH_USERS_FILE", users)
+	pki, err := pdf.GenerateDevPKI(t.TempDir(), nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := func(id string) string {
+		for _, k := range pki.Keystores {
+			if k.Official.ID == id {
+				p12, _ := os.ReadFile(k.Path)
+				s, err := pdf.LoadPKCS12(p12, k.Passphrase)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := filepath.Join(t.TempDir(), id+".pem")
+				os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate.Raw}), 0o600)
+				return f
+			}
+		}
+		t.Fatalf("no keystore %s", id)
+		return ""
+	}
+	if out := mustRun(t, 1, "users", "cert", "add", "--user", "kepala", "--cert", cert("madya"), "-data", data); !strings.Contains(out, "Rina Kartika") || !strings.Contains(out, "force") {
+		t.Fatalf("Rina Kartika's certificate for kepala: %s", out)
+	}
+	mustRun(t, 0, "users", "cert", "add", "--user", "kepala", "--cert", cert("kepala"), "-data", data)
+	mustRun(t, 0, "users", "cert", "add", "--user", "madya", "--cert", cert("kepala-upt"), "--force", "-data", data)
+	cfg, err := LoadConfig("", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = data
+	m := &Main{Config: cfg}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	cs, err := m.Engine.Certificates(context.Background(), "madya")
+	if err != nil || len(cs) != 1 || !strings.HasPrefix(cs[0].NameConfirmedBy, "cli:") || cs[0].AccountName != "Rina Kartika" {
+		t.Fatalf("forced registration: %+v %v, want the confirmation recorded", cs, err)
+	}
+}

@@ -29,6 +29,11 @@ type VerifyOptions struct {
 	// through them has TrustList "partner".
 	PartnerRoots *x509.CertPool
 	Now          func() time.Time
+	// SignedAt, when set, gives the signing time a record keeps for the
+	// signer's certificate (by SHA-256 fingerprint, lowercase hex): a
+	// signature without a trusted timestamp is then validated at that time
+	// rather than now. Only for bytes read from that record.
+	SignedAt func(fingerprint string) (time.Time, bool)
 }
 
 // Report is the verdict on a PDF's signatures. Valid is true only when the
@@ -89,6 +94,12 @@ type SignatureReport struct {
 	// are judged; zero when there is none and they are judged now.
 	ProofOfExistence time.Time `json:"proofOfExistence,omitzero"`
 	Problems         []string  `json:"problems,omitempty"`
+
+	// ValidatedAt is when the chain was validated: the trusted timestamp's
+	// time, the recorded signing time (AtRecordedTime, VerifyOptions.SignedAt)
+	// or the verification time.
+	ValidatedAt    time.Time `json:"validatedAt"`
+	AtRecordedTime bool      `json:"atRecordedTime,omitempty"`
 
 	chain, tsaChain []*x509.Certificate // verified chains, root last (dss.go)
 }
@@ -179,7 +190,7 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		}
 		var sr SignatureReport
 		if err := recovered("verify: signature", func() error {
-			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now())
+			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now(), opts.SignedAt)
 			return nil
 		}); err != nil {
 			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)},
@@ -271,14 +282,14 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 }
 
 // verifySignature checks one signature dictionary.
-func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
-	sr := checkSignature(data, v, roots, partnerRoots, now)
+func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool)) SignatureReport {
+	sr := checkSignature(data, v, roots, partnerRoots, now, signedAt)
 	sr.conclude()
 	return sr
 }
 
 // checkSignature is verifySignature without the concluding indication.
-func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
+func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool)) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -373,6 +384,12 @@ func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.Ce
 			problem("the timestamp is not valid: %s", strings.Join(sr.Timestamp.Problems, "; "))
 		}
 	}
+	if sr.Timestamp == nil && signedAt != nil {
+		if t, ok := signedAt(certFingerprint(sr.Certificate)); ok && !t.IsZero() {
+			verifyAt, sr.AtRecordedTime = t, true
+		}
+	}
+	sr.ValidatedAt = verifyAt
 
 	chain, err := verifyChain(sr.Certificate, p7.Certificates, roots, verifyAt)
 	sr.TrustList = "bpom"
