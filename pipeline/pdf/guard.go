@@ -67,10 +67,10 @@ func Check(ctx context.Context, data []byte) (st *Structure, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ref := range g.uriRefs {
-		if !webURI(g.strs[ref]) {
-			g.found[ACURIScheme] = true
-		}
+	// Values that refer to other objects (/S 16 0 R, /URI 13 0 R) are
+	// resolved now that every object has been read.
+	if err := g.resolveIndirect(); err != nil {
+		return nil, err
 	}
 	st = &Structure{Objects: g.objects, Inflated: g.inflated}
 	for k := range g.found {
@@ -107,9 +107,13 @@ type guard struct {
 	parsedAt map[int]bool // offsets already parsed as objects
 	xref2    map[int]int  // object → its object stream, newest section wins
 	xref2Set map[int]bool
-	dupKid   [2]int         // a node listing a kid twice
-	strs     map[int]string // objects that are strings (the targets of indirect /URI)
-	uriRefs  []int
+	dupKid   [2]int // a node listing a kid twice
+	// scalars holds every definition of the objects that are a name, a
+	// string or a reference: the targets of an indirect /S, /Subtype or /URI.
+	scalars map[int][]pval
+	later   map[laterKey]bool // checks of indirect values, run when the scan is done
+	// tooManyIndirect: more than maxIndirectChecks were asked for.
+	tooManyIndirect bool
 }
 
 // scanObjects parses every "N G obj" in the file, including ones that a
@@ -236,11 +240,11 @@ func (g *guard) syntaxOK(pos int, err error) (int, error) {
 
 // note records an object's edges and its active content.
 func (g *guard) note(num int, v pval) {
-	if v.k == pString {
-		if g.strs == nil {
-			g.strs = map[int]string{}
+	if v.k == pString || v.k == pName || v.k == pRef {
+		if g.scalars == nil {
+			g.scalars = map[int][]pval{}
 		}
-		g.strs[num] = v.s
+		g.scalars[num] = append(g.scalars[num], v)
 	}
 	if v.k == pRef {
 		g.edge("alias", num, int(v.n))
