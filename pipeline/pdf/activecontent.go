@@ -272,7 +272,7 @@ func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]b
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := Check(ctx, out)
+	st, err := checkForPdfcpu(ctx, out) // the limits the input passed
 	if err != nil {
 		return nil, nil, err
 	}

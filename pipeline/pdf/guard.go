@@ -38,6 +38,11 @@ func InflateBudget(size int) int64 {
 type Structure struct {
 	Objects  int   // object definitions
 	Inflated int64 // bytes all streams inflate to
+	// Content is what the compressed streams pdfcpu decodes when it stamps
+	// (every stream but images, object and cross-reference streams) inflate to,
+	// streams under minCountedContent aside; LargestContent is the
+	// largest of them.
+	Content, LargestContent int64
 	// ActiveContent names what could act when the file is opened (JavaScript,
 	// launch and submit actions, embedded files, RichMedia, XFA), sorted.
 	ActiveContent []string
@@ -72,7 +77,7 @@ func Check(ctx context.Context, data []byte) (st *Structure, err error) {
 	if err := g.resolveIndirect(); err != nil {
 		return nil, err
 	}
-	st = &Structure{Objects: g.objects, Inflated: g.inflated}
+	st = &Structure{Objects: g.objects, Inflated: g.inflated, Content: g.content, LargestContent: g.largestContent}
 	for k := range g.found {
 		st.ActiveContent = append(st.ActiveContent, k)
 	}
@@ -99,8 +104,10 @@ type guard struct {
 	data     []byte
 	budget   int64 // inflation left
 	inflated int64
-	objects  int
-	found    map[string]bool
+	// content and largestContent: see Structure.
+	content, largestContent int64
+	objects                 int
+	found                   map[string]bool
 	// graph holds, per key (Kids, Parent, Next, alias, Extends), the edges
 	// of every definition of every object.
 	graph    map[string]map[int][]int
@@ -345,6 +352,12 @@ func (g *guard) stream(dict pval, raw, rest []byte) error {
 	}
 	g.inflated += n
 	g.budget -= n
+	if isContent && len(filters) > 0 { // an unfiltered stream costs its size, which the upload limit bounds
+		g.largestContent = max(g.largestContent, n)
+		if n >= minCountedContent {
+			g.content += n
+		}
+	}
 	if n > limit {
 		return bomb()
 	}
