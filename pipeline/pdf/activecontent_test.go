@@ -1,6 +1,7 @@
 package pdf_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -122,5 +123,40 @@ func TestCheckIndirectTypes(t *testing.T) {
 		if err != nil || !strings.Contains(strings.Join(st.ActiveContent, "\n"), c.want) {
 			t.Errorf("%s: got %v %+v, want active content naming %q", name, err, st, c.want)
 		}
+	}
+}
+
+// TestCheckObjectStreamIndirectType: an object stream whose /Type is a
+// reference is still read for what its objects hide.
+func TestCheckObjectStreamIndirectType(t *testing.T) {
+	qpdf := pdftest.RequireTool(t, "qpdf")
+	var js []byte
+	for _, h := range pdftest.HostileSet() {
+		if h.Name == "JavaScript" {
+			js = h.Data
+		}
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "js.pdf"), filepath.Join(dir, "js-objstm.pdf")
+	if err := os.WriteFile(in, js, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := exec.Command(qpdf, "--object-streams=generate", in, out).CombinedOutput(); err != nil && !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("qpdf: %v %s", err, o)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("/Type /ObjStm")) {
+		t.Fatal("qpdf wrote no object stream")
+	}
+	// Same length, so the cross-reference offsets stay right; object 99
+	// (outside the table) holds the name.
+	data = bytes.ReplaceAll(data, []byte("/Type /ObjStm"), []byte("/Type 99 0 R "))
+	data = append(data, "\n99 0 obj\n/ObjStm\nendobj\n"...)
+	st, err := pdf.Check(context.Background(), data)
+	if err != nil || !strings.Contains(strings.Join(st.ActiveContent, "\n"), "JavaScript") {
+		t.Errorf("got %v %+v, want the JavaScript inside the object stream found", err, st)
 	}
 }

@@ -308,6 +308,11 @@ func (g *guard) stream(dict pval, raw, rest []byte) error {
 	typ, _ := dict.get("Type")
 	sub, _ := dict.get("Subtype")
 	isObjStm := typ.k == pName && typ.s == "ObjStm"
+	if n, _ := dict.get("N"); typ.k == pRef && n.k == pInt {
+		if f, _ := dict.get("First"); f.k == pInt {
+			isObjStm = true // /Type 9 0 R may well be /ObjStm: its objects are read too
+		}
+	}
 	isXref := typ.k == pName && typ.s == "XRef"
 	// Readers parse a stream as content by where it is referenced, not by
 	// its dictionary, so every stream but an image is scanned for nesting:
