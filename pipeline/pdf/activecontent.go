@@ -27,7 +27,7 @@ const (
 	ACFileAttachment = "lampiran berkas (FileAttachment) — file attachment annotation"
 	ACRichMedia      = "multimedia (RichMedia, Screen, Movie, Sound, Rendition)"
 	ACXFA            = "formulir XFA — XFA form"
-	ACURIScheme      = "tautan URI selain http/https/mailto — URI link with a scheme other than http/https/mailto"
+	ACURIScheme      = "tautan URI selain http/https/mailto (berkas, folder jaringan, skrip) — URI link other than http/https/mailto (files, network shares, scripts)"
 )
 
 // webURI reports whether an /URI action's target is an ordinary web or
