@@ -2,11 +2,13 @@ package pdf
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	pdfreader "github.com/digitorus/pdf"
 	"path"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/bpom/naskah"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -25,19 +27,25 @@ const (
 	ACFileAttachment = "lampiran berkas (FileAttachment) — file attachment annotation"
 	ACRichMedia      = "multimedia (RichMedia, Screen, Movie, Sound, Rendition)"
 	ACXFA            = "formulir XFA — XFA form"
-	ACURIScheme      = "tautan URI selain http/https/mailto — URI link with a scheme other than http/https/mailto"
+	ACURIScheme      = "tautan URI selain http/https/mailto (berkas, folder jaringan, skrip) — URI link other than http/https/mailto (files, network shares, scripts)"
 )
 
 // webURI reports whether an /URI action's target is an ordinary web or
-// mail link (or has no scheme, which readers take as a web address);
-// file:, javascript: and other schemes are active content.
+// mail link (or a relative address without a scheme, which readers resolve
+// against the document's /Base); file:, javascript: and other schemes are
+// active content, and so is a path that names another host without a
+// scheme (\\host\share, //host/share): Windows readers open it over SMB
+// and send the user's credentials to that host.
 func webURI(u string) bool {
-	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.ToLower(strings.TrimLeftFunc(u, func(r rune) bool { return r <= ' ' || unicode.IsSpace(r) }))
+	if len(u) >= 2 && (u[0] == '/' || u[0] == '\\') && (u[1] == '/' || u[1] == '\\') {
+		return false
+	}
 	scheme, _, ok := strings.Cut(u, ":")
 	if !ok || scheme == "" || strings.ContainsFunc(scheme, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
 	}) {
-		return true
+		return !strings.ContainsRune(u, '\\')
 	}
 	return scheme == "http" || scheme == "https" || scheme == "mailto"
 }
@@ -55,34 +63,52 @@ var activeAnnots = map[string]string{
 	"FileAttachment": ACFileAttachment, "RichMedia": ACRichMedia, "Screen": ACRichMedia, "Movie": ACRichMedia, "Sound": ACRichMedia,
 }
 
-// activeContent notes what a dictionary the guard parsed could do.
+// activeContent notes what a dictionary the guard parsed could do. Every
+// entry of a key counts (readers differ on which of two equal keys wins),
+// and a name or string may be an indirect object: readers resolve
+// /S 16 0 R to the /Launch that object 16 holds, so such a value is
+// checked when the scan is done (resolveLater).
 func (g *guard) activeContent(d pval) {
 	add := func(s string) { g.found[s] = true }
-	if s, ok := d.get("S"); ok && s.k == pName {
-		if l, ok := dangerousActions[s.s]; ok {
-			add(l)
+	// The /URI of an action: bad when a direct one is not a web link;
+	// uriRef is the first indirect one.
+	uriBad, uriRef := false, 0
+	for _, kv := range d.d {
+		if kv.key == "URI" {
+			switch kv.v.k {
+			case pString:
+				uriBad = uriBad || !webURI(kv.v.s)
+			case pRef:
+				uriRef = cmp.Or(uriRef, int(kv.v.n))
+			}
+		}
+	}
+	for _, kv := range d.d {
+		v := kv.v
+		switch kv.key {
+		case "S":
+			switch {
+			case v.k == pName:
+				g.actionType(v.s, uriBad, uriRef)
+			case v.k == pRef:
+				g.resolveLater(laterKey{key: "S", ref: int(v.n), uriBad: uriBad, uriRef: uriRef})
+			}
+		case "Type", "Subtype":
+			switch {
+			case v.k == pName:
+				g.objectType(v.s)
+			case v.k == pRef:
+				g.resolveLater(laterKey{key: "Type", ref: int(v.n)})
+			}
 		}
 	}
 	if _, ok := d.get("JS"); ok {
 		add(ACJavaScript)
 	}
-	if s, ok := d.get("S"); ok && s.k == pName && s.s == "URI" {
-		switch u, _ := d.get("URI"); u.k {
-		case pRef:
-			g.uriRefs = append(g.uriRefs, int(u.n)) // resolved when the scan is done
-		default:
-			if !webURI(u.s) {
-				add(ACURIScheme)
-			}
-		}
-	}
 	if n, ok := d.get("JavaScript"); ok && n.k != pName {
 		add(ACJavaScript) // the document's /Names /JavaScript tree
 	}
 	if _, ok := d.get("EmbeddedFiles"); ok {
-		add(ACEmbeddedFile)
-	}
-	if t, ok := d.get("Type"); ok && t.k == pName && t.s == "EmbeddedFile" {
 		add(ACEmbeddedFile)
 	}
 	if _, ok := d.get("EF"); ok {
@@ -95,17 +121,116 @@ func (g *guard) activeContent(d pval) {
 			}
 		}
 	}
-	if s, ok := d.get("Subtype"); ok && s.k == pName {
-		if l, ok := activeAnnots[s.s]; ok {
-			add(l)
-		}
-	}
 	if _, ok := d.get("RichMediaContent"); ok {
 		add(ACRichMedia)
 	}
 	if _, ok := d.get("XFA"); ok {
 		add(ACXFA)
 	}
+}
+
+// actionType notes an action of type s (the /S of an action dictionary)
+// whose direct /URI is bad or whose /URI is object uriRef.
+func (g *guard) actionType(s string, uriBad bool, uriRef int) {
+	if l, ok := dangerousActions[s]; ok {
+		g.found[l] = true
+	}
+	if s != "URI" {
+		return
+	}
+	if uriBad {
+		g.found[ACURIScheme] = true
+	}
+	if uriRef != 0 {
+		g.resolveLater(laterKey{key: "URI", ref: uriRef})
+	}
+}
+
+// objectType notes a /Type or /Subtype that carries files or media.
+func (g *guard) objectType(s string) {
+	if s == "EmbeddedFile" {
+		g.found[ACEmbeddedFile] = true
+	}
+	if l, ok := activeAnnots[s]; ok {
+		g.found[l] = true
+	}
+}
+
+// laterKey is a check of an indirect value: the /S, /Type or /Subtype
+// (key "Type") or /URI that object ref holds.
+type laterKey struct {
+	key    string
+	ref    int
+	uriBad bool // for "S": the action's direct /URI is not a web link
+	uriRef int  // for "S": the action's /URI is this object
+}
+
+// maxIndirectChecks bounds the distinct indirect values the guard keeps
+// to resolve (a file of tiny dictionaries could otherwise make it keep one
+// per dictionary); ordinary files have a handful.
+const maxIndirectChecks = 1 << 16
+
+func (g *guard) resolveLater(k laterKey) {
+	if g.later == nil {
+		g.later = map[laterKey]bool{}
+	}
+	if len(g.later) < maxIndirectChecks {
+		g.later[k] = true
+	} else if !g.later[k] {
+		g.tooManyIndirect = true
+	}
+}
+
+// resolveIndirect runs the checks resolveLater kept, once every object
+// has been read. A /URI object is checked only after the /S objects that
+// may have asked for it.
+func (g *guard) resolveIndirect() error {
+	if g.tooManyIndirect {
+		return errHostile("more than %d indirect action or object types", maxIndirectChecks)
+	}
+	for _, pass := range []string{"S", "Type", "URI"} {
+		for k := range g.later {
+			if k.key != pass {
+				continue
+			}
+			for _, v := range g.resolve(k.ref) {
+				switch {
+				case v.k == pName && k.key == "S":
+					g.actionType(v.s, k.uriBad, k.uriRef)
+				case v.k == pName && k.key == "Type":
+					g.objectType(v.s)
+				case v.k == pString && k.key == "URI" && !webURI(v.s):
+					g.found[ACURIScheme] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resolve returns every definition of object ref that is a name or a
+// string, following objects that are only a reference to another (a few
+// hops: checkGraphs has refused circles of them).
+func (g *guard) resolve(ref int) []pval {
+	var out []pval
+	seen := map[int]bool{}
+	queue := []int{ref}
+	for len(queue) > 0 && len(seen) < 16 {
+		n := queue[0]
+		queue = queue[1:]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		for _, v := range g.scalars[n] {
+			if v.k == pRef {
+				queue = append(queue, int(v.n))
+			} else {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // cleanFileName keeps a printable base name of an embedded file.
@@ -147,7 +272,7 @@ func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]b
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := Check(ctx, out)
+	st, err := checkForPdfcpu(ctx, out) // the limits the input passed
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,7 +351,7 @@ func (s *stripper) actionLabel(o types.Object) string {
 	if !ok {
 		return ""
 	}
-	n, _ := d["S"].(types.Name)
+	n := s.name(d["S"])
 	if n == "URI" {
 		var u string
 		switch v := s.deref(d["URI"]).(type) {
@@ -239,7 +364,27 @@ func (s *stripper) actionLabel(o types.Object) string {
 			return ACURIScheme
 		}
 	}
-	return dangerousActions[string(n)]
+	return dangerousActions[n]
+}
+
+// name is the name o is, directly or through references ("" when it is
+// not one): /S 16 0 R is the /Launch that object 16 holds.
+func (s *stripper) name(o types.Object) string {
+	for range 16 {
+		switch v := o.(type) {
+		case types.Name:
+			return string(v)
+		case types.IndirectRef:
+			next, err := s.xr.Dereference(v)
+			if err != nil {
+				return ""
+			}
+			o = next
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 func (s *stripper) dict(d types.Dict, depth int) {
@@ -280,10 +425,10 @@ func (s *stripper) dict(d types.Dict, depth int) {
 			d["Next"] = kept
 		}
 	}
-	if n, ok := d["S"].(types.Name); ok && dangerousActions[string(n)] != "" {
-		remove("JS", dangerousActions[string(n)])
+	if l := dangerousActions[s.name(d["S"])]; l != "" {
+		remove("JS", l)
 	}
-	if _, ok := d["JavaScript"].(types.Name); !ok {
+	if s.name(d["JavaScript"]) == "" {
 		remove("JavaScript", ACJavaScript)
 	}
 	remove("EmbeddedFiles", ACEmbeddedFile)
@@ -295,8 +440,8 @@ func (s *stripper) dict(d types.Dict, depth int) {
 			kept := arr[:0:0]
 			for _, a := range arr {
 				if ad, ok := s.deref(a).(types.Dict); ok {
-					if st, ok := ad["Subtype"].(types.Name); ok && activeAnnots[string(st)] != "" {
-						s.removed[activeAnnots[string(st)]] = true
+					if l := activeAnnots[s.name(ad["Subtype"])]; l != "" {
+						s.removed[l] = true
 						continue
 					}
 				}

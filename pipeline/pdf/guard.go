@@ -38,6 +38,11 @@ func InflateBudget(size int) int64 {
 type Structure struct {
 	Objects  int   // object definitions
 	Inflated int64 // bytes all streams inflate to
+	// Content is what the compressed streams pdfcpu decodes when it stamps
+	// (every stream but images, object and cross-reference streams) inflate to,
+	// streams under minCountedContent aside; LargestContent is the
+	// largest of them.
+	Content, LargestContent int64
 	// ActiveContent names what could act when the file is opened (JavaScript,
 	// launch and submit actions, embedded files, RichMedia, XFA), sorted.
 	ActiveContent []string
@@ -67,12 +72,12 @@ func Check(ctx context.Context, data []byte) (st *Structure, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ref := range g.uriRefs {
-		if !webURI(g.strs[ref]) {
-			g.found[ACURIScheme] = true
-		}
+	// Values that refer to other objects (/S 16 0 R, /URI 13 0 R) are
+	// resolved now that every object has been read.
+	if err := g.resolveIndirect(); err != nil {
+		return nil, err
 	}
-	st = &Structure{Objects: g.objects, Inflated: g.inflated}
+	st = &Structure{Objects: g.objects, Inflated: g.inflated, Content: g.content, LargestContent: g.largestContent}
 	for k := range g.found {
 		st.ActiveContent = append(st.ActiveContent, k)
 	}
@@ -99,17 +104,23 @@ type guard struct {
 	data     []byte
 	budget   int64 // inflation left
 	inflated int64
-	objects  int
-	found    map[string]bool
+	// content and largestContent: see Structure.
+	content, largestContent int64
+	objects                 int
+	found                   map[string]bool
 	// graph holds, per key (Kids, Parent, Next, alias, Extends), the edges
 	// of every definition of every object.
 	graph    map[string]map[int][]int
 	parsedAt map[int]bool // offsets already parsed as objects
 	xref2    map[int]int  // object → its object stream, newest section wins
 	xref2Set map[int]bool
-	dupKid   [2]int         // a node listing a kid twice
-	strs     map[int]string // objects that are strings (the targets of indirect /URI)
-	uriRefs  []int
+	dupKid   [2]int // a node listing a kid twice
+	// scalars holds every definition of the objects that are a name, a
+	// string or a reference: the targets of an indirect /S, /Subtype or /URI.
+	scalars map[int][]pval
+	later   map[laterKey]bool // checks of indirect values, run when the scan is done
+	// tooManyIndirect: more than maxIndirectChecks were asked for.
+	tooManyIndirect bool
 }
 
 // scanObjects parses every "N G obj" in the file, including ones that a
@@ -236,11 +247,11 @@ func (g *guard) syntaxOK(pos int, err error) (int, error) {
 
 // note records an object's edges and its active content.
 func (g *guard) note(num int, v pval) {
-	if v.k == pString {
-		if g.strs == nil {
-			g.strs = map[int]string{}
+	if v.k == pString || v.k == pName || v.k == pRef {
+		if g.scalars == nil {
+			g.scalars = map[int][]pval{}
 		}
-		g.strs[num] = v.s
+		g.scalars[num] = append(g.scalars[num], v)
 	}
 	if v.k == pRef {
 		g.edge("alias", num, int(v.n))
@@ -297,6 +308,11 @@ func (g *guard) stream(dict pval, raw, rest []byte) error {
 	typ, _ := dict.get("Type")
 	sub, _ := dict.get("Subtype")
 	isObjStm := typ.k == pName && typ.s == "ObjStm"
+	if n, _ := dict.get("N"); typ.k == pRef && n.k == pInt {
+		if f, _ := dict.get("First"); f.k == pInt {
+			isObjStm = true // /Type 9 0 R may well be /ObjStm: its objects are read too
+		}
+	}
 	isXref := typ.k == pName && typ.s == "XRef"
 	// Readers parse a stream as content by where it is referenced, not by
 	// its dictionary, so every stream but an image is scanned for nesting:
@@ -341,6 +357,12 @@ func (g *guard) stream(dict pval, raw, rest []byte) error {
 	}
 	g.inflated += n
 	g.budget -= n
+	if isContent && len(filters) > 0 { // an unfiltered stream costs its size, which the upload limit bounds
+		g.largestContent = max(g.largestContent, n)
+		if n >= minCountedContent {
+			g.content += n
+		}
+	}
 	if n > limit {
 		return bomb()
 	}

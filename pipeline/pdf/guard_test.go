@@ -11,16 +11,17 @@ import (
 	"github.com/bpom/naskah/pipeline/pdf/pdftest"
 )
 
-// TestCheckAcceptsCorpus: the guard refuses none of pdfcpu's test corpus
-// (books, specifications, scans, forms, incremental updates) and finds
-// active content in none of them — its refusals are hazards, not quirks.
+// TestCheckAcceptsCorpus: the guard, with the content budget of the paths
+// that hand a file to pdfcpu, refuses none of pdfcpu's test corpus (books,
+// specifications, scans, forms, incremental updates) and finds active
+// content in none of them — its refusals are hazards, not quirks.
 func TestCheckAcceptsCorpus(t *testing.T) {
 	for _, file := range corpusFiles(t) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := pdf.Check(context.Background(), data)
+		st, err := pdf.CheckForPdfcpu(context.Background(), data)
 		if err != nil {
 			t.Errorf("%s: got %v, want accepted", filepath.Base(file), err)
 			continue

@@ -84,7 +84,7 @@ func Inspect(ctx context.Context, data []byte, lim Limits) (info *Info, err erro
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is %s, more than the limit of %s: reduce its size (e.g. compress its images) and upload it again",
 			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
 	}
-	st, err := Check(ctx, data)
+	st, err := checkForPdfcpu(ctx, data)
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,16 @@ package pdf
 
 import (
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // only to refuse DSA keys
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
 	"slices"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
 )
 
 // Document-signing extended key usages besides emailProtection and
@@ -49,11 +53,15 @@ func weakCertAlgorithm(c *x509.Certificate) bool {
 	return false
 }
 
-// certAlgorithms returns why the signer's certificate or its chain
-// (without the root, whose self-signature proves nothing) uses a broken
-// algorithm, or nil.
+// certAlgorithms returns why the signer's certificate or its chain uses
+// a key too weak (keyStrength, the root too: its key signs the chain) or
+// a broken signature algorithm (not checked on the root, whose
+// self-signature proves nothing), or nil.
 func certAlgorithms(chain []*x509.Certificate) error {
 	for i, c := range chain {
+		if err := keyStrength(c); err != nil {
+			return err
+		}
 		if i > 0 && i == len(chain)-1 {
 			break
 		}
@@ -115,4 +123,53 @@ var weakCMSAlgorithms = []asn1.ObjectIdentifier{
 
 func weakCMSAlgorithm(o asn1.ObjectIdentifier) bool {
 	return slices.ContainsFunc(weakCMSAlgorithms, o.Equal)
+}
+
+// keyStrength returns why a certificate's public key is too weak to trust
+// a signature by it (or a certificate it issued), or nil: RSA keys of at
+// least 2048 bits and ECDSA keys on P-256 or a larger curve. Sign checks
+// the signer's key (signingDigest); Verify checks every certificate of the
+// chain, since other tools sign with weaker keys.
+func keyStrength(c *x509.Certificate) error {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if n := k.N.BitLen(); n < 2048 {
+			return fmt.Errorf("kunci RSA %d bit pada sertifikat %q terlalu lemah: minimal 2048 — the %d-bit RSA key of the certificate %q is too weak: at least 2048 bits are required", n, c.Subject.CommonName, n, c.Subject.CommonName)
+		}
+	case *ecdsa.PublicKey:
+		if n := k.Curve.Params().BitSize; n < 256 {
+			return fmt.Errorf("kunci ECDSA %d bit pada sertifikat %q terlalu lemah: minimal P-256 — the %d-bit ECDSA key of the certificate %q is too weak: at least P-256 is required", n, c.Subject.CommonName, n, c.Subject.CommonName)
+		}
+	case *dsa.PublicKey:
+		return fmt.Errorf("kunci DSA pada sertifikat %q tidak aman lagi — the DSA key of the certificate %q is no longer secure", c.Subject.CommonName, c.Subject.CommonName)
+	}
+	return nil
+}
+
+// weakTimestamp adds to tr why an RFC 3161 token is not to be trusted
+// for its algorithms and reports whether it did: the message imprint or
+// the TSA's signature made with MD5 or SHA-1 (a SHA-1 token can be
+// forged for another signature), or a TSA key too weak (keyStrength).
+func weakTimestamp(tr *TimestampReport, ts *timestamp.Timestamp, tsa *pkcs7.PKCS7) bool {
+	problem := ""
+	switch {
+	case ts.HashAlgorithm == crypto.MD5 || ts.HashAlgorithm == crypto.SHA1:
+		problem = fmt.Sprintf("the timestamp is for a %v digest of the signature, which is no longer secure", ts.HashAlgorithm)
+	case len(tsa.Signers) != 1:
+		problem = "the timestamp token has no single signer"
+	case weakCMSAlgorithm(tsa.Signers[0].DigestAlgorithm.Algorithm) || weakCMSAlgorithm(tsa.Signers[0].DigestEncryptionAlgorithm.Algorithm):
+		problem = fmt.Sprintf("the timestamp authority signed with MD5 or SHA-1 (%v, %v), which are no longer secure", tsa.Signers[0].DigestAlgorithm.Algorithm, tsa.Signers[0].DigestEncryptionAlgorithm.Algorithm)
+	}
+	if c := tsa.GetOnlySigner(); problem == "" && c != nil {
+		if err := keyStrength(c); err != nil {
+			problem = "the timestamp authority's key: " + err.Error()
+		} else if weakCertAlgorithm(c) {
+			problem = fmt.Sprintf("the timestamp authority's certificate is signed with %s, which is no longer secure", c.SignatureAlgorithm)
+		}
+	}
+	if problem == "" {
+		return false
+	}
+	tr.Problems = append(tr.Problems, problem)
+	return true
 }

