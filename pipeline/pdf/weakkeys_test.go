@@ -86,7 +86,7 @@ func TestVerifyWeakKeys(t *testing.T) {
 func TestVerifyWeakTimestamp(t *testing.T) {
 	f := mustFixture(t)
 	// A padded token leaves room for the weak one to be padded to its length.
-	signed := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: f.pki.MustBigTSA(t, 100), Roots: f.pki.Roots})
+	signed := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: f.pki.MustBigTSA(t, 100), Roots: f.pki.Roots, Level: pdf.LevelBT})
 	if rep := MustVerify(t, signed, f.verifyOp); !rep.Valid || rep.Signatures[0].Timestamp == nil || !rep.Signatures[0].Timestamp.Trusted {
 		t.Fatalf("with a SHA-256 timestamp: got %+v, want valid and trusted", rep)
 	}
