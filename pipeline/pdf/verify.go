@@ -40,6 +40,9 @@ type Report struct {
 	Signatures []SignatureReport `json:"signatures"`
 	Problems   []string          `json:"problems,omitempty"`
 	CopyOf     *CopyInfo         `json:"copyOf,omitempty"` // set when the file is a marked copy of a signed text (copy.go)
+	// laterUpdateOK: the bytes after the last signature are an update that
+	// changes nothing but what ChangesAfter allows (a PAdES DSS, metadata).
+	laterUpdateOK bool
 }
 
 // SignatureReport is the verdict on one signature, in file order.
@@ -150,14 +153,23 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		rep.Problems = append(rep.Problems, "the page tree is damaged: signatures on the pages cannot all be found")
 	}
 	fields := sigs.vals
+	if len(fields) > maxSignatures {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("Berkas ini memuat %d tanda tangan, lebih dari batas %d: tidak diperiksa — This file holds %d signatures, more than the limit of %d: it is not checked", len(fields), maxSignatures, len(fields), maxSignatures))
+		rep.flagActiveContent(st.ActiveContent)
+		return rep, nil
+	}
+	dups := duplicateSignatures(fields)
+	scratch := make([]byte, 0, len(data)) // one copy of the signed bytes, reused by every signature
 
 	for i, v := range fields {
 		if err := ctx.Err(); err != nil {
 			return nil, canceled(err)
 		}
 		var sr SignatureReport
-		if err := recovered("verify: signature", func() error {
-			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now())
+		if d, ok := dups[i]; ok {
+			sr = SignatureReport{Problems: []string{d}}
+		} else if err := recovered("verify: signature", func() error {
+			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now(), scratch)
 			return nil
 		}); err != nil {
 			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)}}
@@ -167,6 +179,9 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	damaged := len(rep.Problems) > 0
+	if err := rep.checkChanges(ctx, data, rdr); err != nil {
+		return nil, err
+	}
 	rep.verdict()
 	if damaged {
 		rep.Valid = false
@@ -203,7 +218,7 @@ func (r *Report) verdict() {
 		}
 	}
 	last := r.Signatures[len(r.Signatures)-1]
-	if !last.CoversWholeFile && last.ByteRange != nil {
+	if !last.CoversWholeFile && last.ByteRange != nil && !r.laterUpdateOK {
 		ok = false
 		r.Problems = append(r.Problems, fmt.Sprintf("%d bytes were added after the last signature: the document was changed after it was signed", last.AppendedBytes))
 	}
@@ -237,7 +252,8 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 }
 
 // verifySignature checks one signature dictionary.
-func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time) SignatureReport {
+// scratch is a buffer of capacity len(data) that holds the signed bytes.
+func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, scratch []byte) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -295,7 +311,7 @@ func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.C
 		problem("%v", err)
 	}
 	// The signed bytes are the file without the /Contents hex string.
-	p7.Content = make([]byte, 0, br[1]+br[3])
+	p7.Content = scratch[:0]
 	p7.Content = append(p7.Content, data[br[0]:br[0]+br[1]]...)
 	p7.Content = append(p7.Content, data[br[2]:end]...)
 	if err := p7.Verify(); err != nil {
