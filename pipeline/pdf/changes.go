@@ -84,10 +84,11 @@ func changesAfter(data []byte, end int64, nr *pdfreader.Reader) (_ []string, onl
 			continue
 		}
 		changed = true
-		if freed[id] || nv.IsNull() || c.explained[id] != "" {
+		structure := ov.IsNull() && nv.Kind() == pdfreader.Stream && (nv.Key("Type").Name() == "XRef" || nv.Key("Type").Name() == "ObjStm")
+		if !structure && !c.dss[id] && (id != c.rootID || !c.catalogOnlyDSS) {
 			c.notDSS = true
 		}
-		if ov.IsNull() && nv.Kind() == pdfreader.Stream && (nv.Key("Type").Name() == "XRef" || nv.Key("Type").Name() == "ObjStm") {
+		if structure {
 			continue // the structure of the update itself; its objects are compared one by one
 		}
 		if nv.IsNull() {
@@ -95,8 +96,16 @@ func changesAfter(data []byte, end int64, nr *pdfreader.Reader) (_ []string, onl
 			continue
 		}
 		role, ok := c.explained[id]
-		if !ok && ov.IsNull() && id != c.rootID && nv.Key("Type").Name() == "Catalog" {
+		if !ok && ov.IsNull() && id != c.rootID && nv.Kind() == pdfreader.Dict && nv.Key("Type").Name() == "Catalog" && nv.Key("Subtype").IsNull() && !nv.Key("Pages").IsNull() {
 			continue // the catalog of an intermediate revision, superseded by the current one
+		}
+		if !ok && ov.IsNull() && c.gen(id) > 0 {
+			// poppler (pdfsig) leaves the appearances it drafted as
+			// unreferenced objects of generation 1. Only a reference of that
+			// generation reaches them: one in a changed object is that
+			// object's own change, and the files we sign refer to
+			// generation 0 only.
+			continue
 		}
 		if !ok {
 			if ov.IsNull() {
@@ -108,9 +117,6 @@ func changesAfter(data []byte, end int64, nr *pdfreader.Reader) (_ []string, onl
 		}
 		if role != "" { // a changed object whose change is not the allowed one
 			add(fmt.Sprintf("object %d: %s", id, role))
-		}
-		if !c.dss[id] && (id != c.rootID || !c.catalogOnlyDSS) {
-			c.notDSS = true
 		}
 	}
 	out = append(out, c.problems...)
@@ -134,7 +140,7 @@ type changeCheck struct {
 	rootID         uint32
 	catalogOnlyDSS bool
 	notDSS         bool
-	problems  []string // changes found while explaining (a page's other keys, removed fields)
+	problems       []string // changes found while explaining (a page's other keys, removed fields)
 }
 
 // candidates are the objects that the cross-reference of the whole file
@@ -238,6 +244,16 @@ func (c *changeCheck) obj(r *pdfreader.Reader, id uint32) pdfreader.Value {
 		return pdfreader.Value{}
 	}
 	return r.Resolve(p, p)
+}
+
+// gen is the generation of object id in the whole file.
+func (c *changeCheck) gen(id uint32) uint16 {
+	xs := c.new.Xref()
+	if int(id) >= len(xs) {
+		return 0
+	}
+	p := xs[id].Ptr()
+	return p.GetGen()
 }
 
 // equal compares two objects' direct values; references compare by

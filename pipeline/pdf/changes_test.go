@@ -275,7 +275,7 @@ func TestChangesAllowed(t *testing.T) {
 	}
 	rootPtr := r.Trailer().Key("Root").GetPtr()
 	root := int(rootPtr.GetID())
-	m := regexp.MustCompile(`(?s)\n` + strconv.Itoa(root) + ` 0 obj\s*(<<.*?>>)\s*endobj`).FindAllSubmatch(both, -1)
+	m := regexp.MustCompile(`(?s)\n`+strconv.Itoa(root)+` 0 obj\s*(<<.*?>>)\s*endobj`).FindAllSubmatch(both, -1)
 	if len(m) == 0 {
 		t.Fatal("catalog not found as text")
 	}
