@@ -16,7 +16,7 @@ import (
 // Bounds of the check of what changed after a signature: objects compared,
 // objects walked to explain them, and problems listed per signature.
 const (
-	maxChangedObjects = 20_000
+	maxChangedObjects = 5_000
 	maxExplainWalk    = 20_000
 	maxChangeDetails  = 5
 )
@@ -37,7 +37,7 @@ const (
 // This closes the incremental-update ("shadow") attack: a change after a
 // signature keeps that signature's bytes intact, so only a comparison of
 // the revisions shows it.
-func ChangesAfter(data []byte, end int64) []string {
+func ChangesAfter(ctx context.Context, data []byte, end int64) []string {
 	if end <= 0 || end >= int64(len(data)) {
 		return nil
 	}
@@ -48,7 +48,7 @@ func ChangesAfter(data []byte, end int64) []string {
 			out = []string{"the file cannot be read to compare its revisions"}
 			return nil
 		}
-		out, _ = changesAfter(data, end, nr)
+		out, _ = changesAfter(ctx, data, end, nr)
 		return nil
 	})
 	if err != nil {
@@ -60,12 +60,12 @@ func ChangesAfter(data []byte, end int64) []string {
 // changesAfter is ChangesAfter with the reader of the whole file; onlyDSS
 // says that something changed and all of it was the catalog's /DSS and the
 // DSS's own objects: the one update that may follow the last signature.
-func changesAfter(data []byte, end int64, nr *pdfreader.Reader) (_ []string, onlyDSS bool) {
+func changesAfter(ctx context.Context, data []byte, end int64, nr *pdfreader.Reader) (_ []string, onlyDSS bool) {
 	or, err := pdfreader.NewReader(bytes.NewReader(data[:end]), end)
 	if err != nil {
 		return []string{"the signed revision cannot be read on its own, so what changed after it cannot be checked"}, false
 	}
-	c := &changeCheck{data: data, old: or, new: nr, explained: map[uint32]string{}}
+	c := &changeCheck{data: data, old: or, new: nr, explained: map[uint32]string{}, cache: map[bool]map[uint32]pdfreader.Value{true: {}, false: {}}}
 	cands, freed := c.candidates(data, end)
 	if len(cands) > maxChangedObjects {
 		return []string{fmt.Sprintf("more than %d objects were changed after the signature", maxChangedObjects)}, true
@@ -74,7 +74,10 @@ func changesAfter(data []byte, end int64, nr *pdfreader.Reader) (_ []string, onl
 	var out []string
 	changed := false
 	add := func(s string) { out = append(out, s) }
-	for _, id := range cands {
+	for i, id := range cands {
+		if i%64 == 0 && ctx.Err() != nil {
+			return []string{"the check of what changed after the signature ran out of time"}, false
+		}
 		ov, nv := c.obj(c.old, id), c.obj(c.new, id)
 		if freed[id] && !ov.IsNull() {
 			add(fmt.Sprintf("object %d: %s deleted", id, describe(ov)))
@@ -133,6 +136,7 @@ type changeCheck struct {
 	data      []byte
 	old, new  *pdfreader.Reader
 	explained map[uint32]string
+	cache     map[bool]map[uint32]pdfreader.Value // resolved objects, by reader (true: new)
 	walked    int
 	// The DSS's objects, the catalog's number and whether the catalog
 	// changed only its /DSS: for an update after the last signature.
@@ -149,16 +153,24 @@ type changeCheck struct {
 // but other readers honour).
 func (c *changeCheck) candidates(data []byte, end int64) ([]uint32, map[uint32]bool) {
 	ox, nx := c.old.Xref(), c.new.Xref()
+	entry := func(i int, inNew bool) (any, bool) {
+		xs := ox
+		if inNew {
+			xs = nx
+		}
+		if i >= len(xs) {
+			return nil, false
+		}
+		if p := xs[i].Ptr(); p.GetID() != uint32(i) {
+			return nil, false // free or never used
+		}
+		return xs[i], true
+	}
 	var out []uint32
 	for i := 1; i < max(len(ox), len(nx)); i++ {
-		var a, b any
-		if i < len(ox) {
-			a = ox[i]
-		}
-		if i < len(nx) {
-			b = nx[i]
-		}
-		if a != b {
+		a, aok := entry(i, false)
+		b, bok := entry(i, true)
+		if aok != bok || a != b {
 			out = append(out, uint32(i))
 		}
 		if len(out) > maxChangedObjects {
@@ -233,17 +245,22 @@ func laterFreeEntries(data []byte, end int64) map[uint32]bool {
 	return freed
 }
 
-// obj is object id as r resolves it (null when free or absent).
+// obj is object id as r resolves it (null when free or absent), cached:
+// digitorus/pdf decodes a whole object stream for each object in it.
 func (c *changeCheck) obj(r *pdfreader.Reader, id uint32) pdfreader.Value {
+	m := c.cache[r == c.new]
+	if v, ok := m[id]; ok {
+		return v
+	}
+	var v pdfreader.Value
 	xs := r.Xref()
-	if int(id) >= len(xs) {
-		return pdfreader.Value{}
+	if int(id) < len(xs) {
+		if p := xs[id].Ptr(); p.GetID() == id {
+			v = r.Resolve(p, p)
+		}
 	}
-	p := xs[id].Ptr()
-	if p.GetID() != id {
-		return pdfreader.Value{}
-	}
-	return r.Resolve(p, p)
+	m[id] = v
+	return v
 }
 
 // gen is the generation of object id in the whole file.
@@ -357,6 +374,16 @@ func (c *changeCheck) mark(id uint32, role string) {
 	c.explained[id] = role
 }
 
+// markOrReport marks an indirect object with why, or lists why as a
+// problem when the object is direct (its container's comparison left it out).
+func (c *changeCheck) markOrReport(id uint32, why string) {
+	if id != 0 {
+		c.mark(id, why)
+	} else if why != "" {
+		c.problems = append(c.problems, why)
+	}
+}
+
 // newOnly marks id as explained when it is new in the later revisions (an
 // appearance, a signature value): an object that existed before may not be
 // changed through such a role.
@@ -455,10 +482,8 @@ func (c *changeCheck) explain() {
 
 	// The form: Fields may only grow, by signature fields.
 	oa, na := oc.Key("AcroForm"), nc.Key("AcroForm")
-	c.mark(idOf(nc, "AcroForm", 0), c.sameExcept(oa, na, "the form (AcroForm)", "Fields", "SigFlags", "DR", "DA"))
-	if id := idOf(na, "DR", 0); id != 0 {
-		c.subtree(na.Key("DR"), id, 0, nil)
-	}
+	c.markOrReport(idOf(nc, "AcroForm", 0), c.sameExcept(oa, na, "the form (AcroForm)", "Fields", "SigFlags", "DR", "DA"))
+	c.subtree(na.Key("DR"), idOf(na, "DR", 0), 0, nil)
 	c.mark(idOf(na, "Fields", 0), "")
 	c.grows(oa.Key("Fields"), na.Key("Fields"), "the form's field list", c.sigField)
 
@@ -666,18 +691,22 @@ func (c *changeCheck) pages(node pdfreader.Value, depth int) {
 			continue
 		}
 		old := c.obj(c.old, id)
-		if c.equal(old, k) {
-			continue
-		}
 		if old.IsNull() {
 			continue // a new page: its Pages node changed, which is reported
 		}
-		why := c.sameExcept(old, k, fmt.Sprintf("page %d", i+1), "Annots")
-		c.mark(id, why)
-		if why != "" {
+		pageChanged := !c.equal(old, k)
+		if pageChanged {
+			why := c.sameExcept(old, k, fmt.Sprintf("page %d", i+1), "Annots")
+			c.mark(id, why)
+			if why != "" {
+				continue
+			}
+		}
+		aid := idOf(k, "Annots", 0)
+		if !pageChanged && (aid == 0 || c.equal(c.obj(c.old, aid), c.obj(c.new, aid))) {
 			continue
 		}
-		c.mark(idOf(k, "Annots", 0), "")
+		c.mark(aid, "")
 		c.grows(old.Key("Annots"), k.Key("Annots"), "a page's annotations", func(v pdfreader.Value, id uint32) bool {
 			return v.Key("Subtype").Name() == "Widget" && c.sigField(v, id)
 		})
@@ -732,7 +761,7 @@ func (r *Report) checkChanges(ctx context.Context, data []byte, rdr *pdfreader.R
 		var details []string
 		changed := false
 		if err := recovered("verify: changes", func() error {
-			details, changed = changesAfter(data, end, rdr)
+			details, changed = changesAfter(ctx, data, end, rdr)
 			return nil
 		}); err != nil {
 			details = []string{"the revisions after it cannot be compared"}

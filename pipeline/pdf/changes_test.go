@@ -217,7 +217,7 @@ func TestChangesAfterSignature(t *testing.T) {
 	}
 	for name, changed := range cases {
 		t.Run(name, func(t *testing.T) {
-			if d := pdf.ChangesAfter(changed, int64(len(first))); len(d) == 0 {
+			if d := pdf.ChangesAfter(ctx, changed, int64(len(first))); len(d) == 0 {
 				t.Errorf("ChangesAfter found nothing")
 			} else {
 				t.Logf("changes: %v", d)
@@ -261,7 +261,7 @@ func TestChangesAllowed(t *testing.T) {
 	f := mustFixture(t)
 	first := MustSign(t, MustStampForSigning(t, pdftest.PDF(pdftest.Portrait, pdftest.Landscape)), f.kepala, pdf.SignOptions{Reason: "Persetujuan", Roots: f.pki.Roots})
 	both := MustSign(t, first, f.mitra, pdf.SignOptions{Reason: "Countersigned", Roots: f.pki.Roots})
-	if d := pdf.ChangesAfter(both, int64(len(first))); len(d) > 0 {
+	if d := pdf.ChangesAfter(ctx, both, int64(len(first))); len(d) > 0 {
 		t.Errorf("a second signature counts as changes: %v", d)
 	}
 	rep, err := pdf.Verify(ctx, both, f.verifyOp)
@@ -284,7 +284,7 @@ func TestChangesAllowed(t *testing.T) {
 	lt := appendObjects(both, map[int]string{root: cat,
 		6001: "<< /Certs [6002 0 R] /VRI << >> >>",
 		6002: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(cert), cert)})
-	if d := pdf.ChangesAfter(lt, int64(len(both))); len(d) > 0 {
+	if d := pdf.ChangesAfter(ctx, lt, int64(len(both))); len(d) > 0 {
 		t.Errorf("a DSS update counts as changes: %v", d)
 	}
 	rep, err = pdf.Verify(ctx, lt, f.verifyOp)
