@@ -707,8 +707,15 @@ func (c *changeCheck) pages(node pdfreader.Value, depth int) {
 			continue
 		}
 		c.mark(aid, "")
+		page := k
 		c.grows(old.Key("Annots"), k.Key("Annots"), "a page's annotations", func(v pdfreader.Value, id uint32) bool {
-			return v.Key("Subtype").Name() == "Widget" && c.sigField(v, id)
+			if v.Key("Subtype").Name() != "Widget" || !c.sigField(v, id) {
+				return false
+			}
+			if share := coverage(v.Key("Rect"), page); share > maxWidgetShare {
+				c.problems = append(c.problems, fmt.Sprintf("the signature widget (object %d) covers %.0f%% of its page: an appearance that large can hide the signed text", id, 100*share))
+			}
+			return true
 		})
 	}
 }
@@ -774,4 +781,41 @@ func (r *Report) checkChanges(ctx context.Context, data []byte, rdr *pdfreader.R
 		}
 	}
 	return nil
+}
+
+// maxWidgetShare is the largest share of a page a signature widget added
+// after a signature may cover: a later signer's appearance is drawn over
+// the signed page, and a page-sized one replaces what the page shows.
+const maxWidgetShare = 1.0 / 3
+
+// coverage is the share of the page's MediaBox (inherited boxes aside:
+// an A4 page when absent) that rect covers, clipped to the box.
+func coverage(rect, page pdfreader.Value) float64 {
+	box := [4]float64{0, 0, 595, 842}
+	if mb := page.Key("MediaBox"); mb.Len() == 4 {
+		for i := range box {
+			box[i] = mb.Index(i).Float64()
+		}
+	}
+	if rect.Len() != 4 {
+		return 0
+	}
+	var r [4]float64
+	for i := range r {
+		r[i] = rect.Index(i).Float64()
+	}
+	w := min(max(r[0], r[2]), max(box[0], box[2])) - max(min(r[0], r[2]), min(box[0], box[2]))
+	h := min(max(r[1], r[3]), max(box[1], box[3])) - max(min(r[1], r[3]), min(box[1], box[3]))
+	area := (box[2] - box[0]) * (box[3] - box[1])
+	if w <= 0 || h <= 0 || area <= 0 {
+		return 0
+	}
+	return w * h / abs(area)
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
