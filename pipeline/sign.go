@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/pipeline/pdf"
@@ -187,5 +188,12 @@ func (e *Engine) VerifyDocument(ctx context.Context, data []byte) (*pdf.Report, 
 	if int64(len(data)) > e.Config.Limits.MaxBytes && e.Config.Limits.MaxBytes > 0 {
 		return nil, naskah.Errorf(naskah.ETOOLARGE, "the file is larger than the %d MB limit", e.Config.Limits.MaxBytes>>20)
 	}
+	// Public and unauthenticated (POST /verify): bounded in time whatever
+	// the caller's context.
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
 	return pdf.Verify(ctx, data, e.verifyOptions())
 }
+
+// verifyTimeout bounds one VerifyDocument.
+const verifyTimeout = 30 * time.Second

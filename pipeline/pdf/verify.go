@@ -48,6 +48,9 @@ type Report struct {
 	// ValidationDataAfter is set when what follows the last signature is
 	// only long-term validation data (a /DSS update, dss.go).
 	ValidationDataAfter bool `json:"validationDataAfter,omitempty"`
+	// laterUpdateOK: the bytes after the last signature are an update that
+	// changes nothing but what ChangesAfter allows (a PAdES DSS, metadata).
+	laterUpdateOK bool
 }
 
 // SignatureReport is the verdict on one signature, in file order.
@@ -183,14 +186,23 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 		rep.Problems = append(rep.Problems, "the page tree is damaged: signatures on the pages cannot all be found")
 	}
 	fields := sigs.vals
+	if len(fields) > maxSignatures {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("Berkas ini memuat %d tanda tangan, lebih dari batas %d: tidak diperiksa — This file holds %d signatures, more than the limit of %d: it is not checked", len(fields), maxSignatures, len(fields), maxSignatures))
+		rep.flagActiveContent(st.ActiveContent)
+		return rep, nil
+	}
+	dups := duplicateSignatures(fields)
+	scratch := make([]byte, 0, len(data)) // one copy of the signed bytes, reused by every signature
 
 	for i, v := range fields {
 		if err := ctx.Err(); err != nil {
 			return nil, canceled(err)
 		}
 		var sr SignatureReport
-		if err := recovered("verify: signature", func() error {
-			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now(), opts.SignedAt)
+		if d, ok := dups[i]; ok {
+			sr = SignatureReport{Problems: []string{d}}
+		} else if err := recovered("verify: signature", func() error {
+			sr = verifySignature(data, v, opts.Roots, opts.PartnerRoots, now(), opts.SignedAt, scratch)
 			return nil
 		}); err != nil {
 			sr = SignatureReport{Problems: []string{fmt.Sprintf("signature %d is malformed and cannot be checked", i+1)},
@@ -201,6 +213,9 @@ func Verify(ctx context.Context, data []byte, opts VerifyOptions) (*Report, erro
 	// File order: a later signature covers a longer prefix.
 	slices.SortStableFunc(rep.Signatures, func(a, b SignatureReport) int { return cmpEnd(a) - cmpEnd(b) })
 	damaged := len(rep.Problems) > 0
+	if err := rep.checkChanges(ctx, data, rdr); err != nil {
+		return nil, err
+	}
 	if n := len(rep.Signatures); n > 0 && !rep.Signatures[n-1].CoversWholeFile && rep.Signatures[n-1].ByteRange != nil {
 		var why string
 		rep.ValidationDataAfter, why = validationDataOnly(data, int64(cmpEnd(rep.Signatures[n-1])))
@@ -248,7 +263,7 @@ func (r *Report) verdict() {
 		}
 	}
 	last := r.Signatures[len(r.Signatures)-1]
-	if !last.CoversWholeFile && last.ByteRange != nil && !r.ValidationDataAfter {
+	if !last.CoversWholeFile && last.ByteRange != nil && !r.ValidationDataAfter && !r.laterUpdateOK {
 		ok = false
 		r.Problems = append(r.Problems, fmt.Sprintf("%d bytes were added after the last signature: the document was changed after it was signed", last.AppendedBytes))
 	}
@@ -282,14 +297,15 @@ func signatureFields(fields pdfreader.Value, depth int, out []pdfreader.Value) [
 }
 
 // verifySignature checks one signature dictionary.
-func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool)) SignatureReport {
-	sr := checkSignature(data, v, roots, partnerRoots, now, signedAt)
+// scratch is a buffer of capacity len(data) that holds the signed bytes.
+func verifySignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool), scratch []byte) SignatureReport {
+	sr := checkSignature(data, v, roots, partnerRoots, now, signedAt, scratch)
 	sr.conclude()
 	return sr
 }
 
 // checkSignature is verifySignature without the concluding indication.
-func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool)) SignatureReport {
+func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.CertPool, now time.Time, signedAt func(string) (time.Time, bool), scratch []byte) SignatureReport {
 	sr := SignatureReport{
 		ClaimedName: v.Key("Name").Text(),
 		Reason:      v.Key("Reason").Text(),
@@ -358,7 +374,7 @@ func checkSignature(data []byte, v pdfreader.Value, roots, partnerRoots *x509.Ce
 		sr.indicate(Indeterminate, "CHAIN_CONSTRAINTS_FAILURE")
 	}
 	// The signed bytes are the file without the /Contents hex string.
-	p7.Content = make([]byte, 0, br[1]+br[3])
+	p7.Content = scratch[:0]
 	p7.Content = append(p7.Content, data[br[0]:br[0]+br[1]]...)
 	p7.Content = append(p7.Content, data[br[2]:end]...)
 	if err := p7.Verify(); err != nil {
