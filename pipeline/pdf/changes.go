@@ -102,6 +102,9 @@ func changesAfter(ctx context.Context, data []byte, end int64, nr *pdfreader.Rea
 		if !ok && ov.IsNull() && id != c.rootID && nv.Kind() == pdfreader.Dict && nv.Key("Type").Name() == "Catalog" && nv.Key("Subtype").IsNull() && !nv.Key("Pages").IsNull() {
 			continue // the catalog of an intermediate revision, superseded by the current one
 		}
+		if !ok && ov.IsNull() && id != c.rootID && isDSSDict(nv) {
+			continue // the /DSS of an intermediate revision, superseded by the current one
+		}
 		if !ok && ov.IsNull() && c.gen(id) > 0 {
 			// poppler (pdfsig) leaves the appearances it drafted as
 			// unreferenced objects of generation 1. Only a reference of that
@@ -818,4 +821,24 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// isDSSDict reports whether v is a document security store dictionary:
+// only the PAdES keys, which nothing on a page can draw.
+func isDSSDict(v pdfreader.Value) bool {
+	if v.Kind() != pdfreader.Dict || (v.Key("Type").Name() != "DSS" && !v.Key("Type").IsNull()) {
+		return false
+	}
+	keys := v.Keys()
+	if len(keys) == 0 {
+		return false
+	}
+	for _, k := range keys {
+		switch k {
+		case "Type", "Certs", "OCSPs", "CRLs", "VRI":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -100,7 +100,7 @@ func addValidationData(ctx context.Context, data []byte, opts LTVOptions, extra 
 		}
 	}
 	if !after.Valid || len(after.Signatures) != len(rep.Signatures) {
-		return nil, errNotProved(fmt.Sprintf("the document with validation data does not verify: %v", after.Problems))
+		return nil, errNotProved(fmt.Sprintf("the document with validation data does not verify: %v", reportProblems(after)))
 	}
 	return out, nil
 }
@@ -624,4 +624,15 @@ func (r *Report) longTermLevels(d dssData) {
 			s.Level = LevelBLT
 		}
 	}
+}
+
+// reportProblems lists a report's problems and those of its signatures.
+func reportProblems(r *Report) []string {
+	ps := append([]string(nil), r.Problems...)
+	for i, s := range r.Signatures {
+		for _, p := range s.Problems {
+			ps = append(ps, fmt.Sprintf("signature %d: %s", i+1, p))
+		}
+	}
+	return ps
 }
