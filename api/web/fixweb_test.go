@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -22,5 +23,44 @@ func TestVerifyDraftLikeMissing(t *testing.T) {
 	missing := p.get("/verify/20260101-deadbeef00")
 	if strings.ReplaceAll(r.Body, id, "ID") != strings.ReplaceAll(missing.Body, "20260101-deadbeef00", "ID") {
 		t.Errorf("a draft's page differs from a missing id's")
+	}
+}
+
+func (a *memAuth) setDown(down bool) {
+	a.mu.Lock()
+	a.down = down
+	a.mu.Unlock()
+}
+
+// TestSessionsOutageNotALogout (issue 14 review): while sessions cannot be
+// read a page is 503 with Retry-After (not a redirect to the login page),
+// a logout says it was not recorded (503, cookie kept), and after recovery
+// the session works and the logout then ends it.
+func TestSessionsOutageNotALogout(t *testing.T) {
+	e := MustEnv(t, "http://naskah.test")
+	c := newClient(t, e.App)
+	c.login("unit")
+	c.get("/")
+	e.Auth.setDown(true)
+	r := c.get("/")
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.Location != "" || !strings.Contains(r.Body, "tidak dikeluarkan") {
+		t.Fatalf("a page during the outage: %d Location %q Retry-After %q, want 503 with Retry-After\n%s", r.Status, r.Location, r.Header.Get("Retry-After"), r.Body)
+	}
+	r = c.post("/logout", url.Values{})
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "Keluar belum tercatat") {
+		t.Fatalf("logout during the outage: %d, want 503 saying it was not recorded\n%s", r.Status, r.Body)
+	}
+	if c.cookies["naskah_session"] == "" {
+		t.Fatalf("the session cookie was dropped by a logout that was not recorded")
+	}
+	e.Auth.setDown(false)
+	if r = c.get("/"); r.Status != http.StatusOK {
+		t.Fatalf("after recovery: %d, want the dashboard", r.Status)
+	}
+	if r = c.post("/logout", url.Values{}); r.Status != http.StatusSeeOther || r.Location != "/login" {
+		t.Fatalf("logout after recovery: %d %q", r.Status, r.Location)
+	}
+	if r = c.get("/"); r.Status != http.StatusSeeOther {
+		t.Fatalf("after logout: %d, want a redirect to the login page", r.Status)
 	}
 }
