@@ -64,3 +64,32 @@ func TestSessionsOutageNotALogout(t *testing.T) {
 		t.Fatalf("after logout: %d, want a redirect to the login page", r.Status)
 	}
 }
+
+// TestMultipartOnlyWhereFilesGo (issue 14 review): a multipart POST to a
+// form without files (the login) is refused before its body is read, and
+// an upload without a session is refused before the file is read.
+func TestMultipartOnlyWhereFilesGo(t *testing.T) {
+	e := MustEnv(t, "http://naskah.test")
+	p := newClient(t, e.App)
+	p.get("/login")
+	big := make([]byte, 2<<20)
+	r := p.postMultipart("/login", map[string]string{"user": "unit", "password": "unit-pass"}, []file{{"file", "x.bin", big}}, nil)
+	if r.Status != http.StatusBadRequest && r.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("multipart login: %d, want a refusal", r.Status)
+	}
+	if _, ok := p.cookies["naskah_session"]; ok {
+		t.Fatalf("a multipart login opened a session")
+	}
+	r = p.postMultipart("/agreements/20260101-deadbeef00/upload", map[string]string{"kind": "nota_dinas"}, []file{{"file", "x.pdf", []byte("%PDF-1.4")}}, nil)
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("upload without a session: %d, want 401", r.Status)
+	}
+	// A multipart body whose first fields lack the CSRF token is refused.
+	c := newClient(t, e.App)
+	c.login("unit")
+	id := initiate(t, c, "PKS Tanpa Token")
+	r = c.postMultipart("/agreements/"+id+"/upload", map[string]string{"_csrf": "salah", "kind": "nota_dinas"}, []file{{"file", "x.pdf", []byte("%PDF-1.4")}}, nil)
+	if r.Status != http.StatusForbidden {
+		t.Fatalf("upload with a wrong CSRF token: %d, want 403", r.Status)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -207,19 +206,15 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 	}
 
 	if c.Method() == fiber.MethodPost {
-		if err := u.bufferForm(c); err != nil {
+		if err := u.readForm(c, csrf); err != nil {
 			c.Context().SetConnectionClose() // the rest of the body is not read
+			if errors.Is(err, errCSRF) {
+				return u.errorPage(c, http.StatusForbidden, u.tr(c, "err.csrf"))
+			}
 			if isXHR(c) {
 				return c.Status(statusOf(err)).JSON(fiber.Map{"error": u.userMessage(c, err), "field": "file"})
 			}
 			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
-		}
-		got := c.FormValue(csrfField)
-		if got == "" {
-			got = c.Get(csrfHeader)
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
-			return u.errorPage(c, http.StatusForbidden, u.tr(c, "err.csrf"))
 		}
 	}
 	return c.Next()
@@ -258,16 +253,6 @@ func (u *UI) securityHeaders(c *fiber.Ctx) {
 	if u.secure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-}
-
-// bufferForm bounds a POST body before any form parser reads it: 1 MiB
-// for plain forms, the upload limit for multipart ones.
-func (u *UI) bufferForm(c *fiber.Ctx) error {
-	limit, what := int64(1<<20), "form"
-	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
-		limit, what = u.maxForm, "upload"
-	}
-	return api.BufferBody(c, limit, what)
 }
 
 // sessionCSRF derives the form token from the session token, so every
