@@ -130,4 +130,3 @@ func checkCSRF(c *fiber.Ctx, csrf, got string) error {
 
 // errSessionEnded refuses a file sent without a session before reading it.
 var errSessionEnded = naskah.Errorf(naskah.EUNAUTHORIZED, "Sesi Anda berakhir: masuk lagi sebelum mengirim berkas — Your session ended: log in again before sending a file")
-
