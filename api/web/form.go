@@ -82,11 +82,15 @@ func (u *UI) readForm(c *fiber.Ctx, csrf string) error {
 	if err := checkCSRF(c, csrf, got); err != nil {
 		return err
 	}
-	req.SetBodyStream(api.LimitReader(io.MultiReader(bytes.NewReader(prefix), stream), u.maxForm, "upload"), req.Header.ContentLength())
+	cr := &countReader{r: io.MultiReader(bytes.NewReader(prefix), stream)}
+	req.SetBodyStream(api.LimitReader(cr, u.maxForm, "upload"), req.Header.ContentLength())
 	if _, err := c.MultipartForm(); err != nil {
 		var ne *naskah.Error
 		if errors.As(err, &ne) {
 			return ne
+		}
+		if cr.n > u.maxForm {
+			return naskah.Errorf(naskah.ETOOLARGE, "Unggahan melebihi batas %d MB — The upload is larger than the limit of %d MB", u.maxForm>>20, u.maxForm>>20)
 		}
 		return naskah.WrapError(naskah.EINVALID, err, "Formulir unggahan tidak terbaca: kirim lagi — The upload form cannot be read: send it again")
 	}
@@ -130,3 +134,15 @@ func checkCSRF(c *fiber.Ctx, csrf, got string) error {
 
 // errSessionEnded refuses a file sent without a session before reading it.
 var errSessionEnded = naskah.Errorf(naskah.EUNAUTHORIZED, "Sesi Anda berakhir: masuk lagi sebelum mengirim berkas — Your session ended: log in again before sending a file")
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
