@@ -351,10 +351,10 @@ func (w SessionAuth) Login(ctx context.Context, client, user, pass string) (nask
 // ClientIP is Server.ClientIP, for the UI's Deps.
 func (w SessionAuth) ClientIP(c *fiber.Ctx) string { return w.s.ClientIP(c) }
 
-// ActorFromSession returns the actor of a live session token.
-func (w SessionAuth) ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool) {
-	a, err := w.s.auth.actorFor(ctx, token)
-	return a, err == nil
+// ActorFromSession returns the actor of a live session token: EUNAUTHORIZED
+// when there is none, EUNAVAILABLE when sessions cannot be read.
+func (w SessionAuth) ActorFromSession(ctx context.Context, token string) (naskah.Actor, error) {
+	return w.s.auth.actorFor(ctx, token)
 }
 
 // Logout ends a session token on every replica.

@@ -336,8 +336,10 @@ func (s *Server) publicVerify(c *fiber.Ctx) error {
 		return err
 	}
 	d := a.Latest(naskah.DocSigned)
-	if d == nil {
-		return naskah.Errorf(naskah.ENOTFOUND, "agreement %s has no signed text yet: the QR code is valid only on a signed agreement", id)
+	if d == nil || a.Process == naskah.ProcessMonitoring {
+		// Exactly the answer for a missing id: the public learns nothing
+		// of drafts, not even that one exists.
+		return naskah.Errorf(naskah.ENOTFOUND, "agreement %q does not exist: check the id", id)
 	}
 	data, _, err := s.engine.Download(ctx, system, id, naskah.DocSigned, d.Version, true)
 	if err != nil {

@@ -183,3 +183,10 @@ func BufferBody(c *fiber.Ctx, max int64, what string) error {
 	req.SetBody(data)
 	return nil
 }
+
+// LimitReader is r failing with ETOOLARGE ("the <what> is larger than the
+// limit …") once more than max bytes were read: the web UI bounds the
+// multipart stream it parses with it.
+func LimitReader(r io.Reader, max int64, what string) io.Reader {
+	return newLimitedReader(r, max, what)
+}

@@ -42,8 +42,9 @@ type Session struct {
 	RevokedBy string     `json:"revoked_by,omitempty"`
 	Current   bool       `json:"current,omitempty"` // the session of the request that lists
 	// PasswordTag binds the session to the password it was opened with:
-	// a changed password_hash ends it.
-	PasswordTag string `json:"password_tag"`
+	// a changed password_hash ends it. Stored only: a listing clears it,
+	// and an empty one is left out of the JSON.
+	PasswordTag string `json:"password_tag,omitempty"`
 }
 
 // sessions reads and writes session records.

@@ -15,10 +15,14 @@ import (
 //     attempt waits a delay that doubles (base, 2·base … max);
 //   - per account, across clients: after accountFree failures the same
 //     growing delay applies, but only to clients that have themselves
-//     failed for that account, so a client with the right password on its
-//     first try always gets in;
+//     used up their pairFree allowance for that account, so the real user
+//     with a typo or two (or the right password first) always gets in,
+//     however many addresses an attacker fails from;
 //   - per client, across accounts: LoginRate failures (a token bucket)
 //     bound spraying one password over many accounts.
+//
+// Clients are grouped by clientGroup: an IPv6 host owns a whole /64, so
+// the per-client limits count the /64, not each of its addresses.
 //
 // Attempts count as failures when they start (so parallel guesses cannot
 // slip through while bcrypt runs) and are refunded when they succeed.
@@ -72,6 +76,7 @@ func (t *throttle) waitFor(f *failures, free int, now time.Time) time.Duration {
 // begin returns how long the client must wait before trying this account
 // again, or 0 after counting the attempt as a failure until succeed.
 func (t *throttle) begin(client, account string) time.Duration {
+	client = clientGroup(client)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -79,7 +84,7 @@ func (t *throttle) begin(client, account string) time.Duration {
 	key := client + "\x00" + account
 	pair, acct := t.pairs[key], t.accounts[account]
 	wait := t.waitFor(pair, pairFree, now)
-	if pair != nil && now.Sub(pair.last) < throttleWindow {
+	if pair != nil && pair.n >= pairFree && now.Sub(pair.last) < throttleWindow {
 		wait = max(wait, t.waitFor(acct, accountFree, now))
 	}
 	if w := t.perClient.wait(client); w > wait {
@@ -107,6 +112,7 @@ func count(m map[string]*failures, k string, now time.Time) {
 // succeed refunds an attempt begun for a right password: the client's
 // failures for the account are forgotten.
 func (t *throttle) succeed(client, account string) {
+	client = clientGroup(client)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.pairs, client+"\x00"+account)
@@ -114,6 +120,23 @@ func (t *throttle) succeed(client, account string) {
 		f.n--
 	}
 	t.perClient.refund(client)
+}
+
+// clientGroup is the key the per-client limits count a client address
+// under: an IPv4 address itself, the /64 of an IPv6 address (one host or
+// site is routed a whole /64 and can pick any address in it). Anything
+// that is not an address is its own key.
+func clientGroup(client string) string {
+	a, err := netip.ParseAddr(client)
+	if err != nil {
+		return client
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 func (t *throttle) prune(now time.Time) {

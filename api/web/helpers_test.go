@@ -33,6 +33,7 @@ type memAuth struct {
 	mu       sync.Mutex
 	users    map[string]memUser
 	sessions map[string]naskah.Actor
+	down     bool // sessions cannot be read or written (storage outage)
 }
 
 type memUser struct {
@@ -72,16 +73,25 @@ func (a *memAuth) Login(_ context.Context, _, user, pass string) (naskah.Actor, 
 	return u.actor, tok, nil
 }
 
-func (a *memAuth) ActorFromSession(_ context.Context, token string) (naskah.Actor, bool) {
+func (a *memAuth) ActorFromSession(_ context.Context, token string) (naskah.Actor, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.down {
+		return naskah.Actor{}, naskah.Errorf(naskah.EUNAVAILABLE, "storage down")
+	}
 	act, ok := a.sessions[token]
-	return act, ok
+	if !ok {
+		return naskah.Actor{}, naskah.Errorf(naskah.EUNAUTHORIZED, "no session")
+	}
+	return act, nil
 }
 
 func (a *memAuth) Logout(_ context.Context, token string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.down {
+		return naskah.Errorf(naskah.EUNAVAILABLE, "storage down")
+	}
 	delete(a.sessions, token)
 	return nil
 }

@@ -308,6 +308,8 @@ var messages = map[string][2]string{
 	"ses.ended":             {"Sesi diakhiri di semua server.", "The session was ended on every server."},
 	"ses.empty":             {"Tidak ada sesi aktif.", "No active sessions."},
 	"ses.none":              {"Daftar sesi tidak tersedia di sini.", "The session list is not available here."},
+	"err.sessionsdown":      {"Penyimpanan sementara tidak tersedia sehingga sesi Anda tidak dapat diperiksa; Anda tidak dikeluarkan. Coba lagi sebentar lagi.", "Storage is temporarily unavailable, so your session cannot be checked; you were not logged out. Try again shortly."},
+	"err.logoutdown":        {"Keluar belum tercatat karena penyimpanan sementara tidak tersedia: sesi Anda masih berlaku. Coba keluar lagi sebentar lagi.", "Logging out could not be recorded because storage is temporarily unavailable: your session is still valid. Try logging out again shortly."},
 	"err.internal":          {"Terjadi kesalahan internal. Coba lagi; bila berlanjut, hubungi administrator.", "Internal error. Try again; if it persists, contact the administrator."},
 	"err.back":              {"Kembali ke beranda", "Back to the dashboard"},
 }

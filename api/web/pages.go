@@ -67,7 +67,9 @@ func safeNext(s string) string {
 func (u *UI) logout(c *fiber.Ctx) error {
 	if tok, ok := c.Locals(localToken).(string); ok {
 		if err := u.auth.Logout(c.UserContext(), tok); err != nil {
-			u.log.Warn("web: logout", "err", err)
+			// The session still works: say so and keep the cookie, so the
+			// user can log out again once storage is back.
+			return u.sessionsUnavailable(c, err)
 		}
 	}
 	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0), HTTPOnly: true, SameSite: "Lax", Secure: u.secure})

@@ -54,7 +54,7 @@ func (u *UI) endSession(c *fiber.Ctx, actor naskah.Actor) error {
 	if err := m.EndSession(c.UserContext(), tok, id); err != nil {
 		return u.errorPage(c, statusOf(err), u.userMessage(c, err))
 	}
-	if _, still := u.auth.ActorFromSession(c.UserContext(), tok); !still {
+	if _, err := u.auth.ActorFromSession(c.UserContext(), tok); naskah.ErrorCode(err) == naskah.EUNAUTHORIZED {
 		return u.logout(c) // the user ended the session of this browser
 	}
 	return u.redirect(c, "/sessions?done=1")

@@ -192,11 +192,13 @@ func (u *UI) verifyRecord(ctx context.Context, id string, v *view) *verifyData {
 		d.NotFound = true
 		return d
 	}
-	d.A = a
-	d.Signed = a.Latest(naskah.DocSigned)
-	if d.Signed == nil {
+	// Only a signed text is public: a draft answers exactly like a
+	// missing id (no title, kind or partner of an unsigned agreement).
+	if d.Signed = a.Latest(naskah.DocSigned); d.Signed == nil {
+		d.NotFound = true
 		return d
 	}
+	d.A = a
 	data, err := u.readSigned(ctx, d.Signed)
 	if err == nil {
 		d.Report, err = u.eng.VerifyRecorded(ctx, d.Signed, data)

@@ -13,7 +13,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -43,9 +42,11 @@ type Auth interface {
 	// credentials are an EUNAUTHORIZED *naskah.Error whose message the user
 	// may see; a backend that is down is EUNAVAILABLE.
 	Login(ctx context.Context, client, user, pass string) (naskah.Actor, string, error)
-	// ActorFromSession returns the actor of a live session, or false when
-	// the token is unknown, expired or logged out.
-	ActorFromSession(ctx context.Context, token string) (naskah.Actor, bool)
+	// ActorFromSession returns the actor of a live session: an
+	// EUNAUTHORIZED error when the token is unknown, expired or logged
+	// out, any other error when sessions cannot be read (storage down),
+	// which is not a logout.
+	ActorFromSession(ctx context.Context, token string) (naskah.Actor, error)
 	// Logout ends the session; ending an unknown session is not an error.
 	Logout(ctx context.Context, token string) error
 }
@@ -179,11 +180,16 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 	c.Locals(localLang, lang)
 
 	var csrf string
+	var sessErr error
 	if tok := c.Cookies(cookieSession); tok != "" {
-		if a, ok := u.auth.ActorFromSession(c.UserContext(), tok); ok {
+		a, err := u.auth.ActorFromSession(c.UserContext(), tok)
+		switch {
+		case err == nil:
 			c.Locals(localActor, a)
 			c.Locals(localToken, strings.Clone(tok))
 			csrf = sessionCSRF(tok)
+		case naskah.ErrorCode(err) != naskah.EUNAUTHORIZED:
+			sessErr = err
 		}
 	}
 	if csrf == "" {
@@ -195,24 +201,40 @@ func (u *UI) middleware(c *fiber.Ctx) error {
 	}
 	c.Locals(localCSRF, csrf)
 	u.securityHeaders(c)
+	if sessErr != nil {
+		return u.sessionsUnavailable(c, sessErr)
+	}
 
 	if c.Method() == fiber.MethodPost {
-		if err := u.bufferForm(c); err != nil {
+		if err := u.readForm(c, csrf); err != nil {
 			c.Context().SetConnectionClose() // the rest of the body is not read
+			if errors.Is(err, errCSRF) {
+				return u.errorPage(c, http.StatusForbidden, u.tr(c, "err.csrf"))
+			}
 			if isXHR(c) {
 				return c.Status(statusOf(err)).JSON(fiber.Map{"error": u.userMessage(c, err), "field": "file"})
 			}
 			return u.errorPage(c, statusOf(err), u.userMessage(c, err))
 		}
-		got := c.FormValue(csrfField)
-		if got == "" {
-			got = c.Get(csrfHeader)
-		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
-			return u.errorPage(c, http.StatusForbidden, u.tr(c, "err.csrf"))
-		}
 	}
 	return c.Next()
+}
+
+// sessionsUnavailable answers a request whose session could not be read
+// (storage down): 503 with Retry-After, never a redirect to the login page
+// that would look like a logout, and for a logout a page saying it was not
+// recorded.
+func (u *UI) sessionsUnavailable(c *fiber.Ctx, err error) error {
+	u.log.Warn("web: sessions unavailable", "path", c.Path(), "err", err)
+	if naskah.ErrorCode(err) != naskah.EUNAVAILABLE {
+		err = naskah.Errorf(naskah.EUNAVAILABLE, "sessions cannot be read")
+	}
+	api.SetRetryAfter(c, err)
+	key := "err.sessionsdown"
+	if c.Path() == "/logout" {
+		key = "err.logoutdown"
+	}
+	return u.errorPage(c, http.StatusServiceUnavailable, u.tr(c, key))
 }
 
 // pageCSP allows only the embedded CSS and JS (no inline script or style,
@@ -231,16 +253,6 @@ func (u *UI) securityHeaders(c *fiber.Ctx) {
 	if u.secure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-}
-
-// bufferForm bounds a POST body before any form parser reads it: 1 MiB
-// for plain forms, the upload limit for multipart ones.
-func (u *UI) bufferForm(c *fiber.Ctx) error {
-	limit, what := int64(1<<20), "form"
-	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
-		limit, what = u.maxForm, "upload"
-	}
-	return api.BufferBody(c, limit, what)
 }
 
 // sessionCSRF derives the form token from the session token, so every

@@ -243,7 +243,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 		case err != nil:
 			return storage.ObjectInfo{}, fmt.Errorf("minio: put %s: %w", key, err)
 		case conditional:
-			return storage.ObjectInfo{}, naskah.Errorf(naskah.ETOOLARGE, "minio: put %s: conditional writes of unknown size are limited to %d bytes; pass the exact size", key, s.partSize)
+			return storage.ObjectInfo{}, fail(naskah.ETOOLARGE, "put %s: conditional writes of unknown size are limited to %d bytes; pass the exact size", key, s.partSize)
 		default:
 			body = io.MultiReader(bytes.NewReader((*bp)[:n]), hr)
 		}
@@ -262,7 +262,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 			err = herr
 		}
 		if opts.IfMatch != "" && minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return storage.ObjectInfo{}, naskah.WrapError(naskah.ECONFLICT, err, "%s no longer exists, so ETag %s does not match; reload and retry", key, opts.IfMatch)
+			return storage.ObjectInfo{}, naskah.WrapError(naskah.ECONFLICT, fmt.Errorf("minio: put %s: it no longer exists, so ETag %s does not match: %w", key, opts.IfMatch, err), "%s", publicMessage[naskah.ECONFLICT])
 		}
 		return storage.ObjectInfo{}, s.translate("put", key, err)
 	}
@@ -309,7 +309,7 @@ func (s *Store) Get(ctx context.Context, key string, opts storage.GetOptions) (i
 		// after it completes; a missing tag on an old version means that
 		// step never happened.
 		if s.now().Sub(info.LastModified) < 2*s.timeout {
-			return nil, storage.ObjectInfo{}, naskah.Errorf(naskah.EUNAVAILABLE, "minio: get %s: version %s is still being recorded; retry in a few seconds", key, info.VersionID)
+			return nil, storage.ObjectInfo{}, fail(naskah.EUNAVAILABLE, "get %s: version %s is still being recorded; retry in a few seconds", key, info.VersionID)
 		}
 		return nil, storage.ObjectInfo{}, naskah.Errorf(naskah.EINTERNAL, "minio: get %s: no checksum recorded for version %s (its upload was interrupted); upload the document again", key, info.VersionID)
 	}
@@ -349,7 +349,7 @@ func (s *Store) Stat(ctx context.Context, key string, opts storage.GetOptions) (
 		return storage.ObjectInfo{}, s.translate("stat", key, err)
 	}
 	if oi.IsDeleteMarker {
-		return storage.ObjectInfo{}, naskah.Errorf(naskah.ENOTFOUND, "%s does not exist (deleted)", key)
+		return storage.ObjectInfo{}, fail(naskah.ENOTFOUND, "%s does not exist (deleted)", key)
 	}
 	info := s.info(key, oi)
 	if info.SHA256 == "" && oi.UserTagCount > 0 {
@@ -417,7 +417,7 @@ func (s *Store) ListVersions(ctx context.Context, key string) ([]storage.ObjectI
 		}
 	}
 	if len(out) == 0 {
-		return nil, naskah.Errorf(naskah.ENOTFOUND, "%s has no versions", key)
+		return nil, fail(naskah.ENOTFOUND, "%s has no versions", key)
 	}
 	return out, nil
 }
@@ -475,14 +475,14 @@ func (s *Store) Delete(ctx context.Context, key string, opts storage.DeleteOptio
 	switch {
 	case err != nil && !(marker && opts.VersionID != ""):
 		if marker {
-			return naskah.Errorf(naskah.ENOTFOUND, "%s does not exist (already deleted)", key)
+			return fail(naskah.ENOTFOUND, "%s does not exist (already deleted)", key)
 		}
 		return s.translate("delete", key, err)
 	case err == nil && s.info(key, oi).Retained(s.now()):
 		if opts.VersionID == "" {
-			return naskah.Errorf(naskah.ERETAINED, "%s is retained until %s and cannot be deleted before then", key, s.info(key, oi).RetainUntil.Format(time.RFC3339))
+			return fail(naskah.ERETAINED, "%s is retained until %s and cannot be deleted before then", key, s.info(key, oi).RetainUntil.Format(time.RFC3339))
 		}
-		return naskah.Errorf(naskah.ERETAINED, "%s version %s is retained until %s and cannot be deleted before then", key, opts.VersionID, s.info(key, oi).RetainUntil.Format(time.RFC3339))
+		return fail(naskah.ERETAINED, "%s version %s is retained until %s and cannot be deleted before then", key, opts.VersionID, s.info(key, oi).RetainUntil.Format(time.RFC3339))
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: opts.VersionID}); err != nil {
 		return s.translate("delete", key, err)
@@ -503,12 +503,12 @@ func (s *Store) Retain(ctx context.Context, key, versionID string, until time.Ti
 	oi, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{VersionID: versionID})
 	if err != nil {
 		if isDeleteMarker(err) {
-			return naskah.Errorf(naskah.ENOTFOUND, "%s version %s is a delete marker, not a document", key, versionID)
+			return fail(naskah.ENOTFOUND, "%s version %s is a delete marker, not a document", key, versionID)
 		}
 		return s.translate("retain", key, err)
 	}
 	if oi.IsDeleteMarker {
-		return naskah.Errorf(naskah.ENOTFOUND, "%s version %s is a delete marker, not a document", key, versionID)
+		return fail(naskah.ENOTFOUND, "%s version %s is a delete marker, not a document", key, versionID)
 	}
 	until = storage.RetainDate(until)
 	cur := s.info(key, oi).RetainUntil
@@ -609,5 +609,28 @@ func (s *Store) translate(op, key string, err error) error {
 		// MinIO's object-lock refusal, whatever code it comes with.
 		code, msg = naskah.ERETAINED, key+" is under retention and cannot be changed"
 	}
-	return fmt.Errorf("minio: %s %s: %w", op, key, naskah.WrapError(code, err, "%s", msg))
+	// The user sees only the code's generic message; what happened to
+	// which key on which server stays in the cause, for the log.
+	public := publicMessage[code]
+	if public == "" {
+		public = msg // EINTERNAL: ErrorMessage shows naskah.InternalMessage
+	}
+	return naskah.WrapError(code, fmt.Errorf("minio: %s %s: %s: %w", op, key, msg, err), "%s", public)
+}
+
+// publicMessage is what a user sees for a storage error of each code:
+// never an endpoint, a bucket or an object key (those are in the cause).
+var publicMessage = map[string]string{
+	naskah.EUNAVAILABLE: "Penyimpanan sementara tidak tersedia: coba lagi sebentar lagi — Storage is temporarily unavailable: try again shortly",
+	naskah.ENOTFOUND:    "Data yang diminta tidak ada di penyimpanan — The requested data does not exist in storage",
+	naskah.ECONFLICT:    "Data ini baru saja diubah oleh permintaan lain: muat ulang lalu coba lagi — This data was just changed by another request: reload and try again",
+	naskah.ERETAINED:    "Dokumen ini dalam masa retensi dan tidak dapat diubah atau dihapus — This document is under retention and cannot be changed or deleted",
+	naskah.EINVALID:     "Unggahan rusak dalam perjalanan: unggah lagi — The upload was corrupted in transit: upload again",
+	naskah.ETOOLARGE:    "Berkas lebih besar daripada yang diterima penyimpanan — The file is larger than storage accepts",
+}
+
+// fail is a storage error of code whose detail (keys, versions, dates)
+// goes to the cause only.
+func fail(code, format string, args ...any) *naskah.Error {
+	return naskah.WrapError(code, fmt.Errorf("minio: "+format, args...), "%s", publicMessage[code])
 }
