@@ -95,6 +95,11 @@ func TestShadowCountersign(t *testing.T) {
 	if h.e.PartnerRoots, err = pdf.LoadRoots(partnerCA); err != nil {
 		t.Fatal(err)
 	}
+	// The partner's certificate is registered to the MITRA account, as a
+	// countersignature requires.
+	if _, err := h.e.RegisterCertificate(ctx, admin, mitra.User, ps.Certificate.Raw); err != nil {
+		t.Fatal(err)
+	}
 	a = h.sign(kepala, "kepala", a)
 	bpomSigned, _, err := h.e.Download(ctx, bkh, a.ID, naskah.DocSigned, 0, true)
 	if err != nil {
