@@ -23,6 +23,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"github.com/bpom/naskah/pipeline/pdf"
+	"github.com/bpom/naskah/pipeline/pdf/internal/devca"
 	"github.com/bpom/naskah/pipeline/pdf/pdftest"
 )
 
@@ -79,6 +80,34 @@ func TestVerifyWeakKeys(t *testing.T) {
 	}
 }
 
+// TestVerifyWeakTimestamp: a timestamp token whose imprint of the
+// signature is SHA-1, or that the TSA signed with SHA-1, makes the
+// signature invalid, though the token matches and its TSA is trusted.
+func TestVerifyWeakTimestamp(t *testing.T) {
+	f := mustFixture(t)
+	// A padded token leaves room for the weak one to be padded to its length.
+	signed := MustSign(t, pdftest.PDF(), f.kepala, pdf.SignOptions{TSAURL: f.pki.MustBigTSA(t, 100), Roots: f.pki.Roots, Level: pdf.LevelBT})
+	if rep := MustVerify(t, signed, f.verifyOp); !rep.Valid || rep.Signatures[0].Timestamp == nil || !rep.Signatures[0].Timestamp.Trusted {
+		t.Fatalf("with a SHA-256 timestamp: got %+v, want valid and trusted", rep)
+	}
+	tsaCert, tsaKey, err := f.pki.CA.Issue(devca.Spec{CommonName: "Naskah Test TSA SHA-1", TSA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hashes := range map[string][2]crypto.Hash{
+		"SHA-1 imprint":       {crypto.SHA1, crypto.SHA256},
+		"SHA-1 TSA signature": {crypto.SHA256, crypto.SHA1},
+	} {
+		out := replaceTimestamp(t, signed, tsaCert, tsaKey, hashes[0], hashes[1])
+		rep := MustVerify(t, out, f.verifyOp)
+		if len(rep.Signatures) != 1 || !rep.Signatures[0].DigestIntact || rep.Signatures[0].Timestamp == nil {
+			t.Fatalf("%s: got %+v, want one intact timestamped signature", name, rep.Signatures)
+		}
+		if rep.Valid || rep.Signatures[0].Timestamp.Valid || !strings.Contains(strings.Join(rep.Signatures[0].Problems, "\n"), "no longer secure") {
+			t.Errorf("%s: got valid=%v timestamp %+v %q, want invalid: SHA-1 is no longer secure", name, rep.Valid, rep.Signatures[0].Timestamp, rep.Signatures[0].Problems)
+		}
+	}
+}
 
 // replaceTimestamp swaps the timestamp token of data's only signature for
 // one over the signature value made with imprint, signed by the TSA with
@@ -114,7 +143,9 @@ func replaceTimestamp(t *testing.T, data []byte, cert *x509.Certificate, key cry
 	h := imprint.New()
 	h.Write(p7.Signers[0].EncryptedDigest)
 	hashed := h.Sum(nil)
-	for pad := 1; pad < 4000; pad++ {
+	// The TSA serial number and ECDSA signatures vary in length by a few
+	// bytes: near the length, each pad is tried again with a new token.
+	make1 := func(pad int) []byte {
 		// timestamp makes SHA-256 tokens only: its TSTInfo gets the imprint
 		// and is signed again with sig.
 		ts := timestamp.Timestamp{HashAlgorithm: crypto.SHA256, HashedMessage: make([]byte, 32), Time: time.Now().UTC().Truncate(time.Second),
@@ -128,13 +159,15 @@ func replaceTimestamp(t *testing.T, data []byte, cert *x509.Certificate, key cry
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw := resignToken(t, tok.RawToken, imprint, hashed, sig, cert, key)
-		for try := 0; try < 20 && len(raw) != len(old) && len(raw) > len(old)-4; try++ {
-			raw = resignToken(t, tok.RawToken, imprint, hashed, sig, cert, key)
+		return resignToken(t, tok.RawToken, imprint, hashed, sig, cert, key)
+	}
+	for pad := 1; pad < 2000; pad++ {
+		raw := make1(pad)
+		for try := 0; try < 100 && len(raw) != len(old) && len(raw) > len(old)-8; try++ {
+			raw = make1(pad)
 		}
-		if len(raw) > len(old)+8 {
-			t.Logf("pad %d: token %d bytes, old %d", pad, len(raw), len(old))
-			break // ECDSA signatures vary by a byte or two: near the length, each pad is tried again
+		if len(raw) > len(old)+16 {
+			break
 		}
 		if len(raw) == len(old) {
 			copy(der[at:], raw)
