@@ -108,6 +108,19 @@ type DocumentVersion struct {
 	// ActiveContentRemoved is what the step's stamp removed from the
 	// uploaded file (the text to sign is stored without active content).
 	ActiveContentRemoved []string `json:"active_content_removed,omitempty"`
+	// SignaturePlaces are the empty signature fields of the uploaded
+	// text to sign, in field order: the stamp removed them and the i-th
+	// visible signature of this version is drawn at place i instead.
+	SignaturePlaces []SignaturePlace `json:"signature_places,omitempty"`
+}
+
+// SignaturePlace is where an empty signature field of an uploaded file
+// was: its name (/T), its page (1-based) and its /Rect [llx lly urx ury]
+// in the page's user space.
+type SignaturePlace struct {
+	Name string     `json:"name,omitempty"`
+	Page int        `json:"page"`
+	Rect [4]float64 `json:"rect"`
 }
 
 // SignatureInfo binds one signature of a signed text to the Naskah user

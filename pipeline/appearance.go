@@ -20,8 +20,15 @@ func (e *Engine) signatureAppearance(a *naskah.Agreement, src *naskah.DocumentVe
 	if err != nil {
 		return nil, err
 	}
-	return &pdf.Appearance{Index: len(signersOf(a, src)), QRURL: e.verifyURL(a.ID), Specimen: specimen,
-		English: a.Scope == naskah.ScopeForeign}, nil
+	ap := &pdf.Appearance{Index: len(signersOf(a, src)), QRURL: e.verifyURL(a.ID), Specimen: specimen,
+		English: a.Scope == naskah.ScopeForeign}
+	// The i-th signer of the text uses the i-th empty signature field's
+	// place that the upload's stamp took out (pdf.StampForSigningPlaces).
+	if tts := textToSignOf(a, src); tts != nil && ap.Index < len(tts.SignaturePlaces) {
+		p := tts.SignaturePlaces[ap.Index]
+		ap.Place = &p
+	}
+	return ap, nil
 }
 
 // specimenName is what a user name must look like to name a file.
@@ -60,4 +67,17 @@ func (e *Engine) specimen(user string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, nil
+}
+
+// textToSignOf is the text-to-sign version src was signed from: src
+// itself, or for a signed version the latest text to sign (each signed
+// version follows from it in sequence).
+func textToSignOf(a *naskah.Agreement, src *naskah.DocumentVersion) *naskah.DocumentVersion {
+	switch src.Kind {
+	case naskah.DocTextToSign:
+		return src
+	case naskah.DocSigned:
+		return a.Latest(naskah.DocTextToSign)
+	}
+	return nil
 }

@@ -237,9 +237,9 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 		if _, err := naskah.Apply(*a, probe, e.Calendar); err != nil {
 			return naskah.Action{}, nil, err
 		}
-		stamped, removed := data, []string(nil)
+		stamped, removed, places := data, []string(nil), []naskah.SignaturePlace(nil)
 		if media == "application/pdf" {
-			if stamped, active, removed, err = e.stampActive(ctx, a, up.Kind, data, active); err != nil {
+			if stamped, active, removed, places, err = e.stampActive(ctx, a, up.Kind, data, active); err != nil {
 				return naskah.Action{}, nil, err
 			}
 		}
@@ -248,7 +248,7 @@ func (e *Engine) Upload(ctx context.Context, r Request, up Upload) (*naskah.Agre
 			return naskah.Action{}, nil, err
 		}
 		d.Pages, d.FileName = pages, cleanName(up.FileName)
-		d.ActiveContent, d.ActiveContentRemoved = active, removed
+		d.ActiveContent, d.ActiveContentRemoved, d.SignaturePlaces = active, removed, places
 		d.OriginalSHA256 = hex.EncodeToString(origSum[:])
 		return naskah.Action{Kind: naskah.ActionUpload, Actor: r.Actor, Note: r.Note, RequestID: r.RequestID, Document: d}, undo, nil
 	})

@@ -267,17 +267,34 @@ func (r *Report) flagActiveContent(found []string) {
 // content it removed (labels as in Structure.ActiveContent). The text to
 // sign never keeps active content: when removal leaves any, it is refused.
 func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]byte, []string, error) {
-	var removed []string
-	out, err := stampForSigning(ctx, data, m, &removed)
+	out, removed, _, err := StampForSigningPlaces(ctx, data, m)
+	return out, removed, err
+}
+
+// StampForSigningPlaces is StampForSigningClean that also removes the
+// empty signature fields, which pdfsign cannot fill, and returns their
+// places (page, rect, name) in field order for Sign's boxes.
+func StampForSigningPlaces(ctx context.Context, data []byte, m SigningMarks) ([]byte, []string, []naskah.SignaturePlace, error) {
+	out, removed, places, err := stampForSigningPlaces(ctx, data, m)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	return out, removed, places, nil
+}
+
+func stampForSigningPlaces(ctx context.Context, data []byte, m SigningMarks) ([]byte, []string, []naskah.SignaturePlace, error) {
+	var c cleaned
+	out, err := stampForSigning(ctx, data, m, &c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	removed := c.removed
 	st, err := checkForPdfcpu(ctx, out) // the limits the input passed
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(st.ActiveContent) > 0 {
-		return nil, nil, naskah.Errorf(naskah.EINVALID, "Konten aktif (%s) tidak dapat dihapus dari naskah yang akan ditandatangani: hapus dari dokumen sumbernya, ekspor ulang ke PDF, lalu unggah — Active content (%s) could not be removed from the text to sign: remove it in the source document, export to PDF again and upload that",
+		return nil, nil, nil, naskah.Errorf(naskah.EINVALID, "Konten aktif (%s) tidak dapat dihapus dari naskah yang akan ditandatangani: hapus dari dokumen sumbernya, ekspor ulang ke PDF, lalu unggah — Active content (%s) could not be removed from the text to sign: remove it in the source document, export to PDF again and upload that",
 			strings.Join(st.ActiveContent, "; "), strings.Join(st.ActiveContent, "; "))
 	}
 	// A form field left behind (a submit button without its action, a
@@ -290,9 +307,9 @@ func StampForSigningClean(ctx context.Context, data []byte, m SigningMarks) ([]b
 		}
 		return checkForm(rdr)
 	}); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return out, removed, nil
+	return out, removed, c.places, nil
 }
 
 // stripActiveContent removes from every object what could act when the

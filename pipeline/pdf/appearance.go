@@ -44,6 +44,10 @@ type Appearance struct {
 	QRURL    string // verification page of the document; empty = no QR code
 	Specimen []byte // optional PNG or JPEG (CheckSpecimen)
 	English  bool   // add "Electronically signed by" under the Indonesian line
+	// Place, when set, is where an empty signature field of the uploaded
+	// file was (StampForSigningPlaces): the box is drawn there, at the
+	// place's size, unless it is too small to read (then Index places it).
+	Place *naskah.SignaturePlace
 }
 
 // Rect is a box [llx lly urx ury] in PDF points.
@@ -584,6 +588,18 @@ func applyAppearance(ctx context.Context, sd *sign.SignData, data []byte, s *Sig
 	if a == nil || !opts.Visible {
 		return nil
 	}
+	if p := a.Place; p != nil && placeFits(*p) {
+		g, page, err := readPageGeometry(ctx, data, p.Page)
+		if err != nil {
+			return err
+		}
+		u := Rect(p.Rect)
+		w, h := u[2]-u[0], u[3]-u[1]
+		if g.Rotate == 90 || g.Rotate == 270 {
+			w, h = h, w
+		}
+		return drawAppearance(sd, s, a, at, g, page, u, w, h)
+	}
 	g, page, err := readPageGeometry(ctx, data, opts.Page)
 	if err != nil {
 		return err
@@ -599,9 +615,25 @@ func applyAppearance(ctx context.Context, sd *sign.SignData, data []byte, s *Sig
 			break
 		}
 	}
+	return drawAppearance(sd, s, a, at, g, page, u, v[2]-v[0], v[3]-v[1])
+}
+
+// placeFits says a signature place is large enough for a legible box:
+// at least the smallest the normal layout draws (boxMinScale).
+func placeFits(p naskah.SignaturePlace) bool {
+	w, h := p.Rect[2]-p.Rect[0], p.Rect[3]-p.Rect[1]
+	if w < h {
+		w, h = h, w // a place on a rotated page
+	}
+	return p.Page > 0 && w >= boxWidth*boxMinScale && h >= boxHeight*boxMinScale && w <= 14400 && h <= 14400
+}
+
+// drawAppearance renders the box (w×h as the page is shown) and puts it
+// at u (user space) on page.
+func drawAppearance(sd *sign.SignData, s *Signer, a *Appearance, at time.Time, g pageGeometry, page int, u Rect, w, h float64) error {
 	c := ContentFromCertificate(s.Certificate)
 	c.When, c.QRURL, c.Specimen, c.English = at, a.QRURL, a.Specimen, a.English
-	img, err := renderRotated(c, v[2]-v[0], v[3]-v[1], g.Rotate)
+	img, err := renderRotated(c, w, h, g.Rotate)
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func StampForSigning(ctx context.Context, data []byte, m SigningMarks) ([]byte, 
 	return out, err
 }
 
-func stampForSigning(ctx context.Context, data []byte, m SigningMarks, removed *[]string) ([]byte, error) {
+func stampForSigning(ctx context.Context, data []byte, m SigningMarks, removed *cleaned) ([]byte, error) {
 	if strings.TrimSpace(m.VerifyURL) == "" {
 		return nil, naskah.Errorf(naskah.EINVALID, "the verification URL is empty: configure the public verification page")
 	}
@@ -181,9 +181,16 @@ func stamp(ctx context.Context, data []byte, marks []markSpec, info ...map[strin
 	return stampWith(ctx, data, marks, nil, info...)
 }
 
+// cleaned is what stampWith removed for the text to sign: the active
+// content (labels) and the empty signature fields (their places).
+type cleaned struct {
+	removed []string
+	places  []naskah.SignaturePlace
+}
+
 // stampWith is stamp that, when removed is not nil, also strips active
-// content and lists what it removed there.
-func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *[]string, info ...map[string]string) ([]byte, error) {
+// content and empty signature fields and lists what it removed there.
+func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *cleaned, info ...map[string]string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(err)
 	}
@@ -212,7 +219,8 @@ func stampWith(ctx context.Context, data []byte, marks []markSpec, removed *[]st
 			return errEncrypted(nil)
 		}
 		if removed != nil {
-			*removed = stripActiveContent(pc.XRefTable)
+			removed.removed = stripActiveContent(pc.XRefTable)
+			removed.places = takeSignatureFields(pc.XRefTable)
 		}
 		for _, wm := range wms {
 			if err := ctx.Err(); err != nil {
