@@ -1,7 +1,10 @@
 package pdf_test
 
 import (
+	"bytes"
+
 	"context"
+	pdfreader "github.com/digitorus/pdf"
 	"testing"
 
 	"github.com/bpom/naskah/pipeline/pdf"
@@ -42,4 +45,32 @@ func TestStampTakesSignatureFields(t *testing.T) {
 		t.Errorf("pdfsig:\n%s", ps.Output)
 	}
 	mustQpdfCheck(t, data)
+	pdftest.CheckSigned(t, data, f.pki.CAPEM(), 2)
+	// The two signatures sit where the empty fields were.
+	rdr, err := pdfreader.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][4]float64
+	annots := rdr.Page(1).V.Key("Annots")
+	for i := 0; i < annots.Len(); i++ {
+		a := annots.Index(i)
+		if a.Key("Subtype").Name() != "Widget" || a.Key("V").IsNull() {
+			continue
+		}
+		r := a.Key("Rect")
+		got = append(got, [4]float64{r.Index(0).Float64(), r.Index(1).Float64(), r.Index(2).Float64(), r.Index(3).Float64()})
+	}
+	if len(got) != 2 {
+		t.Fatalf("signed widgets on page 1: got %v, want 2", got)
+	}
+	for i, r := range got {
+		w := places[i].Rect
+		for j := range r {
+			if d := r[j] - w[j]; d > 1 || d < -1 {
+				t.Errorf("signature %d: widget rect %v, want the field's place %v", i+1, r, w)
+				break
+			}
+		}
+	}
 }
