@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/bpom/naskah"
 )
@@ -79,6 +81,9 @@ func SetRetryAfter(c *fiber.Ctx, err error) {
 // fromFiber turns Fiber's own errors (unknown method, unreadable request)
 // into our codes, so that StatusOf stays the only mapping.
 func fromFiber(err error) error {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) || strings.Contains(err.Error(), "body size exceeds") {
+		return naskah.Errorf(naskah.ETOOLARGE, "Isi permintaan terlalu besar: kirim berkas yang lebih kecil — the request body is too large: send a smaller file")
+	}
 	var fe *fiber.Error
 	if !errors.As(err, &fe) {
 		return err

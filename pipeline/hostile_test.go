@@ -102,6 +102,32 @@ func TestUploadHostile(t *testing.T) {
 			}
 		})
 	}
+	// A text to sign with an empty signature field: the field is taken out
+	// at the stamp and its place recorded for the signatures.
+	t.Run("text to sign with an empty signature field", func(t *testing.T) {
+		form := pdftest.RawPDF(
+			"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Annots [5 0 R] >>",
+			"<< /Length 0 >>\nstream\n\nendstream",
+			"<< /Type /Annot /Subtype /Widget /FT /Sig /T (TTD Kepala UPT) /Rect [60 90 300 170] /P 3 0 R /F 4 >>",
+		)
+		next, err := upload(naskah.DocTextToSign, form)
+		if err != nil {
+			t.Fatalf("got %v, want the text to sign stored", err)
+		}
+		d := next.Documents[len(next.Documents)-1]
+		if len(d.SignaturePlaces) != 1 || d.SignaturePlaces[0].Name != "TTD Kepala UPT" || d.SignaturePlaces[0].Page != 1 {
+			t.Fatalf("got places %+v, want the one empty field recorded", d.SignaturePlaces)
+		}
+		data, _, err := h.e.Download(ctx, upt, a.ID, naskah.DocTextToSign, d.Version, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("TTD Kepala UPT")) {
+			t.Errorf("the stored text to sign still holds the empty field")
+		}
+	})
 	// The stripped text signs and verifies.
 	if a, _, err = h.e.Load(ctx, a.ID); err != nil {
 		t.Fatal(err)

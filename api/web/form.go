@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/bpom/naskah"
 	"github.com/bpom/naskah/api"
@@ -89,7 +90,7 @@ func (u *UI) readForm(c *fiber.Ctx, csrf string) error {
 		if errors.As(err, &ne) {
 			return ne
 		}
-		if cr.n > u.maxForm {
+		if cr.n > u.maxForm || errors.Is(err, fasthttp.ErrBodyTooLarge) || strings.Contains(err.Error(), "body size exceeds") {
 			return naskah.Errorf(naskah.ETOOLARGE, "Unggahan melebihi batas %d MB — The upload is larger than the limit of %d MB", u.maxForm>>20, u.maxForm>>20)
 		}
 		return naskah.WrapError(naskah.EINVALID, err, "Formulir unggahan tidak terbaca: kirim lagi — The upload form cannot be read: send it again")
