@@ -49,9 +49,10 @@ func TestUIUploadRefusedEarly(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	pr.Close()
 	if err == nil {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
 		resp.Body.Close()
 		if resp.StatusCode != 413 {
-			t.Errorf("a 60 MB UI upload: %d, want 413", resp.StatusCode)
+			t.Errorf("a 60 MB UI upload: %d, want 413: %s", resp.StatusCode, body)
 		}
 	}
 	alloc := m1.TotalAlloc - m0.TotalAlloc

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"os"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -83,15 +84,36 @@ func (u *UI) readForm(c *fiber.Ctx, csrf string) error {
 	if err := checkCSRF(c, csrf, got); err != nil {
 		return err
 	}
+	// The body is spooled to a temporary file before fasthttp's body is
+	// replaced: SetBodyStream releases the request stream, so reading it
+	// afterwards (as a wrapper of it would) reads freed memory.
+	tmp, err := os.CreateTemp("", "naskah-form-*")
+	if err != nil {
+		return naskah.WrapError(naskah.EUNAVAILABLE, err, "Server tidak dapat menerima unggahan sekarang: coba lagi — the server cannot take the upload now: try again")
+	}
+	spool := &spooled{File: tmp}
 	cr := &countReader{r: io.MultiReader(bytes.NewReader(prefix), stream)}
-	req.SetBodyStream(api.LimitReader(cr, u.maxForm, "upload"), req.Header.ContentLength())
-	if _, err := c.MultipartForm(); err != nil {
+	size, err := io.Copy(tmp, api.LimitReader(cr, u.maxForm, "upload"))
+	if err != nil {
+		spool.Close()
 		var ne *naskah.Error
 		if errors.As(err, &ne) {
 			return ne
 		}
 		if cr.n > u.maxForm || errors.Is(err, fasthttp.ErrBodyTooLarge) || strings.Contains(err.Error(), "body size exceeds") {
 			return naskah.Errorf(naskah.ETOOLARGE, "Unggahan melebihi batas %d MB — The upload is larger than the limit of %d MB", u.maxForm>>20, u.maxForm>>20)
+		}
+		return naskah.WrapError(naskah.EINVALID, err, "the request body was cut off: send it again")
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		spool.Close()
+		return naskah.WrapError(naskah.EUNAVAILABLE, err, "Server tidak dapat menerima unggahan sekarang: coba lagi — the server cannot take the upload now: try again")
+	}
+	req.SetBodyStream(spool, int(size)) // fasthttp closes it (and so removes the file) when the request ends
+	if _, err := c.MultipartForm(); err != nil {
+		var ne *naskah.Error
+		if errors.As(err, &ne) {
+			return ne
 		}
 		return naskah.WrapError(naskah.EINVALID, err, "Formulir unggahan tidak terbaca: kirim lagi — The upload form cannot be read: send it again")
 	}
@@ -146,4 +168,13 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// spooled is a request body on disk: closing it removes the file.
+type spooled struct{ *os.File }
+
+func (s *spooled) Close() error {
+	err := s.File.Close()
+	os.Remove(s.File.Name())
+	return err
 }
