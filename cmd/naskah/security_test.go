@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,6 +120,11 @@ func (s *secSuite) call(method, url, token, ctype string, body io.Reader, hdr ma
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
+	if err != nil && body != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		// The server refused the body and closed the connection while it
+		// was still being sent: status 0 says "refused before reading it".
+		return secResp{status: 0}
+	}
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -403,8 +410,8 @@ func TestSecuritySuite(t *testing.T) {
 			t.Errorf("a gzip bomb body: %d, want a 4xx", r.status)
 		}
 		ct, body := uploadForm("nota_dinas", 0, bytes.Repeat([]byte("%PDF-1.7\n"), (2<<20)/9))
-		if r := s.call("POST", s.urls[0]+"/api/v1/agreements/"+owned.ID+"/documents", unit, ct, body, nil); r.status != 413 {
-			t.Errorf("a 2 MB upload over a 1 MB limit: %d, want 413", r.status)
+		if r := s.call("POST", s.urls[0]+"/api/v1/agreements/"+owned.ID+"/documents", unit, ct, body, nil); r.status != 413 && r.status != 0 {
+			t.Errorf("a 2 MB upload over a 1 MB limit: %d, want 413 (or the connection closed on the body)", r.status)
 		}
 		for name, title := range map[string]string{"NUL": "judul\x00", "ESC": "judul\x1b[2J", "900 KB": strings.Repeat("j", 900<<10)} {
 			if r := s.json("POST", "/agreements", unit, map[string]any{"title": title, "kind": "mou", "process": "A", "partner": partner}); r.status != 400 && r.status != 413 {
